@@ -38,6 +38,7 @@ from harmonia.codec import (
     encode_frame,
     ident,
     pack,
+    same_value,
     to_tagged,
     unpack,
 )
@@ -286,7 +287,7 @@ MALFORMED: list[tuple[str, str, str]] = [
     ("ext8", "c7010500", "UnsupportedError"),
     ("ext16", "c800010500", "UnsupportedError"),
     ("ext32", "c9000000010500", "UnsupportedError"),
-    ("ext8 truncated (type byte decides)", "c7", "UnsupportedError"),
+    ("ext8 alone: ext decided before truncation", "c7", "UnsupportedError"),
     ("ext inside array", "91d40100", "UnsupportedError"),
     ("utf-8 bad continuation", "a2c328", "MalformedError"),
     ("utf-8 lone continuation byte", "a180", "MalformedError"),
@@ -346,7 +347,7 @@ SRC = 0x1A2B3C4D
 DST = 0x55667788
 SYS = ident("sys")
 PING = ident("ping")
-AUTH = bytes.fromhex("0badcafe" "00000007" "0123456789abcdef")
+AUTH = bytes.fromhex("0badcafe000000070123456789abcdef")
 
 
 def _sample_frame() -> bytes:
@@ -382,10 +383,18 @@ def _frame_cases() -> list[tuple[str, Header, object, bytes | None]]:
         ("seq 0", h(REQUEST, 0, 0, SRC, DST, SYS, PING), [], None),
         ("seq 0xffff", h(REQUEST, 0, 0xFFFF, SRC, DST, SYS, PING), [], None),
         ("svc and mth 0xffff", h(REQUEST, 0, 19, SRC, DST, 0xFFFF, 0xFFFF), [], None),
-        ("largest payload with auth (4096 bytes)", h(RESPONSE, a, 20, DST, SRC, SYS, PING),
-         b"\x5a" * (MAX_PAYLOAD - 3), AUTH),
-        ("largest payload without auth", h(RESPONSE, 0, 21, DST, SRC, SYS, PING),
-         b"\x5a" * (MAX_PAYLOAD - 3), None),
+        (
+            "largest payload with auth (4096 bytes)",
+            h(RESPONSE, a, 20, DST, SRC, SYS, PING),
+            b"\x5a" * (MAX_PAYLOAD - 3),
+            AUTH,
+        ),
+        (
+            "largest payload without auth",
+            h(RESPONSE, 0, 21, DST, SRC, SYS, PING),
+            b"\x5a" * (MAX_PAYLOAD - 3),
+            None,
+        ),
     ]
 
 
@@ -409,8 +418,11 @@ def _bad_frames() -> list[tuple[str, bytes, str]]:
         ("header only, no crc", good[:19], "TruncatedError"),
         ("20 bytes", good[:20], "TruncatedError"),
         ("bad crc (last byte flipped)", good[:-1] + bytes((good[-1] ^ 1,)), "CrcError"),
-        ("bad crc (payload bit flipped)", good[:20] + bytes((good[20] ^ 0x10,)) + good[21:],
-         "CrcError"),
+        (
+            "bad crc (payload bit flipped)",
+            good[:20] + bytes((good[20] ^ 0x10,)) + good[21:],
+            "CrcError",
+        ),
         ("truncated frame fails crc", good[:-3] + good[-2:], "CrcError"),
         ("version 2", _raw_frame(_head(ver=2), b"\xc0"), "VersionError"),
         ("version 0", _raw_frame(_head(ver=0), b"\xc0"), "VersionError"),
@@ -424,8 +436,11 @@ def _bad_frames() -> list[tuple[str, bytes, str]]:
         ("trailer without auth flag", _raw_frame(_head(), b"\xc0" + AUTH), "LengthError"),
         ("frame of 4097 bytes", huge, "OversizeError"),
         ("frame of 4097 bytes with bad crc", huge[:-1] + bytes((huge[-1] ^ 1,)), "OversizeError"),
-        ("payload of 4060 bytes (frame 4081, no auth)", _raw_frame(_head(plen=len(over)), over),
-         "OversizeError"),
+        (
+            "payload of 4060 bytes (frame 4081, no auth)",
+            _raw_frame(_head(plen=len(over)), over),
+            "OversizeError",
+        ),
         ("payload 0xc1", _raw_frame(_head(), b"\xc1"), "MalformedError"),
         ("payload trailing bytes", _raw_frame(_head(plen=2), b"\x01\x02"), "MalformedError"),
         ("payload truncated", _raw_frame(_head(plen=2), b"\xcd\x01"), "TruncatedError"),
@@ -445,18 +460,26 @@ def frame_vectors() -> list[Vector]:
     for name, header, payload, auth in _frame_cases():
         data = encode_frame(header, payload, auth)
         frame = decode_frame(data)
-        if frame.header != header or frame.auth != auth or not same(frame.payload, payload):
+        if frame.header != header or frame.auth != auth or not same_value(frame.payload, payload):
             raise SystemExit(f"frame {name}: does not round-trip")
-        out.append({
-            "name": name,
-            "hex": data.hex(),
-            "header": {
-                "ver": header.ver, "type": header.type, "flags": header.flags, "seq": header.seq,
-                "src": header.src, "dst": header.dst, "svc": header.svc, "mth": header.mth,
-            },
-            "payload": to_tagged(payload),
-            "auth": None if auth is None else auth.hex(),
-        })
+        out.append(
+            {
+                "name": name,
+                "hex": data.hex(),
+                "header": {
+                    "ver": header.ver,
+                    "type": header.type,
+                    "flags": header.flags,
+                    "seq": header.seq,
+                    "src": header.src,
+                    "dst": header.dst,
+                    "svc": header.svc,
+                    "mth": header.mth,
+                },
+                "payload": to_tagged(payload),
+                "auth": None if auth is None else auth.hex(),
+            }
+        )
     for name, data, error in _bad_frames():
         _expect_error(decode_frame, data, error, name)
         out.append({"name": name, "hex": data.hex(), "error": error})
@@ -466,25 +489,9 @@ def frame_vectors() -> list[Vector]:
 # --- helpers -----------------------------------------------------------------------------
 
 
-def same(a: object, b: object) -> bool:
-    """Equal as payload values: types must match (1 is not 1.0 or True), nan equals nan."""
-    if type(a) is not type(b):
-        return False
-    if isinstance(a, float) and isinstance(b, float):
-        return (math.isnan(a) and math.isnan(b)) or (a == b and math.copysign(1, a) == math.copysign(1, b))
-    if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
-    if isinstance(a, dict) and isinstance(b, dict):
-        return len(a) == len(b) and all(
-            same(ka, kb) and same(va, vb)
-            for (ka, va), (kb, vb) in zip(a.items(), b.items(), strict=True)
-        )
-    return a == b
-
-
 def _check_decodes(data: bytes, value: object, name: str) -> None:
     got = unpack(data)
-    if not same(got, value):
+    if not same_value(got, value):
         raise SystemExit(f"{name}: decodes to {got!r}, expected {value!r}")
 
 
@@ -492,8 +499,9 @@ def _expect_error(func: Callable[[bytes], object], data: bytes, error: str, name
     try:
         func(data)
     except CodecError as exc:
-        if type(exc).__name__ != error:
-            raise SystemExit(f"{name}: raised {type(exc).__name__} ({exc}), vector says {error}")
+        got = type(exc).__name__
+        if got != error:
+            raise SystemExit(f"{name}: raised {got} ({exc}), vector says {error}") from None
         return
     raise SystemExit(f"{name}: decoded, vector says {error}")
 

@@ -60,7 +60,7 @@ from .frame import Frame, auth_input, check_frame, decode_frame, encode_frame, s
 from .header import Header
 from .ids import ident
 from .payload import pack, unpack
-from .tagged import from_tagged, to_tagged
+from .tagged import from_tagged, same_value, to_tagged
 
 __all__ = [
     "ACK",
@@ -114,6 +114,7 @@ __all__ = [
     "from_tagged",
     "ident",
     "pack",
+    "same_value",
     "set_hops",
     "to_tagged",
     "unpack",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import msgpack
+import msgpack  # type: ignore[import-untyped]
 
 from .constants import MAX_DEPTH, MAX_PAYLOAD
 from .errors import (
@@ -23,6 +23,7 @@ from .errors import (
 )
 from .scan import check
 
+_NESTED = (list, tuple, dict)
 _KEY_TYPES = (type(None), bool, int, float, str, bytes, bytearray, memoryview)
 
 
@@ -57,7 +58,8 @@ def decode_unchecked(raw: bytes) -> Any:
     """msgpack's decoding with its exceptions mapped to ours, without the structural check.
 
     Lengths are still bounded by the payload size, so nothing large is allocated;
-    only `unpack` gives the spec's error for lying counts and deep nesting.
+    only `unpack` gives the spec's error for lying counts and deep nesting, and
+    refuses the timestamp ext (-1), which msgpack decodes without calling `ext_hook`.
     """
     try:
         return msgpack.unpackb(
@@ -108,4 +110,4 @@ def _check_value(value: object) -> None:
             continue
         if depth > MAX_DEPTH:
             raise DepthError(f"value nests deeper than {MAX_DEPTH} levels")
-        stack.extend((child, depth + 1) for child in children if isinstance(child, (list, tuple, dict)))
+        stack.extend((child, depth + 1) for child in children if isinstance(child, _NESTED))

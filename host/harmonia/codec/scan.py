@@ -120,7 +120,8 @@ def check(data: bytes) -> None:
             try:
                 data[pos : pos + size].decode("utf-8")
             except UnicodeDecodeError as exc:
-                raise MalformedError(f"invalid UTF-8 in str at offset {pos}: {exc.reason}") from None
+                reason = exc.reason
+                raise MalformedError(f"invalid UTF-8 in str at offset {pos}: {reason}") from None
         pos += size
     if pos != end:
         raise MalformedError(f"{end - pos} trailing bytes after the payload value")

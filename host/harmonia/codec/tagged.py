@@ -40,7 +40,7 @@ def from_tagged(value: Any) -> Any:
     if isinstance(value, dict):
         if len(value) != 1:
             raise ValueError(f"tagged JSON object needs exactly one tag: {value!r}")
-        (tag, inner), = value.items()
+        ((tag, inner),) = value.items()
         if tag == "$b":
             return bytes.fromhex(inner)
         if tag == "$f":
@@ -49,3 +49,22 @@ def from_tagged(value: Any) -> Any:
             return {from_tagged(k): from_tagged(v) for k, v in inner}
         raise ValueError(f"unknown tag {tag!r} in tagged JSON")
     return value
+
+
+def same_value(a: object, b: object) -> bool:
+    """Equal as payload values: types must match (1 is not 1.0 nor True), NaN equals NaN,
+    -0.0 differs from 0.0, and maps compare in order."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, float) and isinstance(b, float):
+        if math.isnan(a) or math.isnan(b):
+            return math.isnan(a) and math.isnan(b)
+        return a == b and math.copysign(1.0, a) == math.copysign(1.0, b)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(map(same_value, a, b))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return len(a) == len(b) and all(
+            same_value(ka, kb) and same_value(va, vb)
+            for (ka, va), (kb, vb) in zip(a.items(), b.items(), strict=True)
+        )
+    return a == b
