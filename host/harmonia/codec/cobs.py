@@ -13,7 +13,7 @@ b'\\x11\\x00"'
 >>> d.feed(b"junk\\x00" + encode(wire)) == [wire]
 True
 >>> d.dropped
-{'CrcError': 1}
+{'CobsError': 1}
 """
 
 from __future__ import annotations
@@ -103,8 +103,8 @@ class Deframer:
 
     @property
     def pending(self) -> int:
-        """Bytes of the current, not yet delimited run (discarded ones included)."""
-        return len(self._buf) + self._overflow
+        """Bytes held for the current, not yet delimited run (never more than `max_run`)."""
+        return len(self._buf)
 
     def _append(self, data: bytes, start: int, stop: int) -> None:
         if start == stop:
