@@ -46,6 +46,21 @@ def test_crc_check_value() -> None:
     assert crc16(b"") == 0xFFFF
 
 
+def bitwise_crc(data: bytes) -> int:
+    """The CRC straight from its definition, one bit at a time."""
+    crc = 0xFFFF
+    for byte in data:
+        crc ^= byte << 8
+        for _ in range(8):
+            crc = ((crc << 1) ^ 0x1021) & 0xFFFF if crc & 0x8000 else (crc << 1) & 0xFFFF
+    return crc
+
+
+@given(st.binary(max_size=300))
+def test_crc_matches_the_definition(data: bytes) -> None:
+    assert crc16(data) == bitwise_crc(data)
+
+
 @given(st.binary(), st.binary())
 def test_crc_continues_across_chunks(a: bytes, b: bytes) -> None:
     assert crc16(b, crc16(a)) == crc16(a + b)
