@@ -1,0 +1,318 @@
+"""Frames (protocol.md section 1): header, payload, auth trailer, CRC-16.
+
+``encode_into`` / ``seal_into`` write a whole frame into a caller buffer with no
+allocation; ``decode`` checks a frame in the spec's order (size, CRC, version,
+type, plen, payload) and returns Python values; ``Router`` takes a COBS run or
+a datagram to a handler index without allocating.
+"""
+
+# ruff: noqa: F821  (ptr8, ptr32, uint are viper builtins)
+
+from array import array
+
+import micropython
+from micropython import const
+
+from .cobs import decode_into as _cobs_decode
+from .crc import crc16
+from .errors import (
+    CrcError,
+    LengthError,
+    MalformedError,
+    OversizeError,
+    TruncatedError,
+    VersionError,
+)
+from .mpack import pack_into as _pack_into
+from .mpack import unpack as _unpack
+
+VERSION = const(1)
+HEADER_SIZE = const(19)
+AUTH_SIZE = const(16)
+CRC_SIZE = const(2)
+MAX_FRAME = const(4096)
+MAX_PAYLOAD = const(4059)
+
+T_REQUEST = const(1)
+T_RESPONSE = const(2)
+T_ERROR = const(3)
+T_EVENT = const(4)
+T_BEACON = const(5)
+T_ACK = const(6)
+
+F_AUTH = const(0x01)
+F_ACK_REQ = const(0x02)
+F_RETRY = const(0x04)
+F_FAST = const(0x08)
+HOPS_SHIFT = const(5)
+HOPS_MASK = const(0xE0)
+
+BROADCAST = 0xFFFFFFFF  # not const(): above a 32-bit board's small-int range
+LINK_LOCAL = const(0)
+
+# Header field indexes in the lists filled by unpack_header.
+H_VER = const(0)
+H_TYPE = const(1)
+H_FLAGS = const(2)
+H_SEQ = const(3)
+H_SRC = const(4)
+H_DST = const(5)
+H_SVC = const(6)
+H_MTH = const(7)
+H_PLEN = const(8)
+
+_U32 = 0xFFFFFFFF
+
+
+def ident(name):
+    """Service/method/topic id: CRC-16/CCITT-FALSE of the UTF-8 name."""
+    b = name.encode() if type(name) is str else name
+    return crc16(b, len(b))
+
+
+# ---------------------------------------------------------------- header
+
+
+@micropython.viper
+def _hput(buf, typ: int, flags: int, seq: int, src: int, dst: int, svc: int, mth: int, plen: int):
+    # Stores into ptr8 keep the low byte, so a 32-bit viper int gives the same bytes.
+    p = ptr8(buf)
+    p[0] = VERSION
+    p[1] = typ
+    p[2] = flags
+    p[3] = seq >> 8
+    p[4] = seq
+    p[5] = src >> 24
+    p[6] = src >> 16
+    p[7] = src >> 8
+    p[8] = src
+    p[9] = dst >> 24
+    p[10] = dst >> 16
+    p[11] = dst >> 8
+    p[12] = dst
+    p[13] = svc >> 8
+    p[14] = svc
+    p[15] = mth >> 8
+    p[16] = mth
+    p[17] = plen >> 8
+    p[18] = plen
+
+
+def pack_header(buf, typ, flags, seq, src, dst, svc, mth, plen):
+    """Write the 19-byte header at buf[0:19] (same bytes as struct '>BBBHIIHHH')."""
+    if len(buf) < HEADER_SIZE:
+        raise OversizeError("buffer shorter than a header")
+    _hput(buf, typ, flags, seq, src, dst, svc, mth, plen)
+
+
+@micropython.viper
+def unpack_header(buf, out):
+    """Fill out[0:9] with ver, type, flags, seq, src, dst, svc, mth, plen."""
+    if int(len(buf)) < HEADER_SIZE:
+        raise TruncatedError("input ends before the header")
+    p = ptr8(buf)
+    out[0] = p[0]
+    out[1] = p[1]
+    out[2] = p[2]
+    out[3] = (p[3] << 8) | p[4]
+    src = (uint(p[5]) << 24) | (uint(p[6]) << 16) | (uint(p[7]) << 8) | uint(p[8])
+    out[4] = src
+    dst = (uint(p[9]) << 24) | (uint(p[10]) << 16) | (uint(p[11]) << 8) | uint(p[12])
+    out[5] = dst
+    out[6] = (p[13] << 8) | p[14]
+    out[7] = (p[15] << 8) | p[16]
+    out[8] = (p[17] << 8) | p[18]
+
+
+# ---------------------------------------------------------------- checks
+
+
+@micropython.viper
+def check(buf, n: int) -> int:
+    """Validate frame buf[:n] up to (not including) the payload; returns plen.
+
+    Order as protocol.md section 6: size, CRC, version, type, plen.
+    """
+    if n > MAX_FRAME:
+        raise OversizeError("frame longer than 4096 bytes")
+    if n < HEADER_SIZE + CRC_SIZE:
+        raise TruncatedError("input ends before the header and CRC")
+    if n > int(len(buf)):
+        raise TruncatedError("n is beyond the buffer")
+    p = ptr8(buf)
+    c = int(crc16(buf, n - 2))
+    if c != (p[n - 2] << 8) | p[n - 1]:
+        raise CrcError("frame CRC does not match")
+    if p[0] != VERSION:
+        raise VersionError("protocol version is not 1")
+    t = p[1]
+    if t < T_REQUEST or t > T_ACK:
+        raise MalformedError("unknown message type")
+    plen = (p[17] << 8) | p[18]
+    tr = 0
+    if p[2] & F_AUTH:
+        tr = AUTH_SIZE
+    if HEADER_SIZE + plen + tr + CRC_SIZE != n:
+        raise LengthError("plen disagrees with the frame size")
+    if plen > MAX_PAYLOAD:
+        raise OversizeError("payload longer than 4059 bytes")
+    return plen
+
+
+# ---------------------------------------------------------------- encode
+
+
+@micropython.viper
+def _trailer(buf, off: int, auth, has: int) -> int:
+    # Auth trailer (if any) then CRC over everything before it; returns the frame length.
+    p = ptr8(buf)
+    if has:
+        a = ptr8(auth)
+        i = 0
+        while i < AUTH_SIZE:
+            p[off + i] = a[i]
+            i += 1
+        off += AUTH_SIZE
+    c = int(crc16(buf, off))
+    p[off] = c >> 8
+    p[off + 1] = c
+    return off + CRC_SIZE
+
+
+@micropython.native
+def seal_into(buf, typ, flags, seq, src, dst, svc, mth, plen, auth=None):
+    """Finish a frame whose payload is already at buf[19:19+plen]; returns its length.
+
+    ``auth`` (16 bytes: nonce, counter, tag) is given exactly when flags has F_AUTH.
+    """
+    if not (0 <= seq <= 0xFFFF and 0 <= svc <= 0xFFFF and 0 <= mth <= 0xFFFF):
+        raise MalformedError("seq, svc and mth are 16-bit")
+    if not (0 <= src <= _U32 and 0 <= dst <= _U32):
+        raise MalformedError("node ids are 32-bit")
+    if not (T_REQUEST <= typ <= T_ACK and 0 <= flags <= 0xFF):
+        raise MalformedError("unknown message type or flags beyond 8 bits")
+    if plen > MAX_PAYLOAD:
+        raise OversizeError("payload longer than 4059 bytes")
+    has = 0
+    n = HEADER_SIZE + plen + CRC_SIZE
+    if auth is not None:
+        if len(auth) != AUTH_SIZE:
+            raise LengthError("auth trailer is 16 bytes")
+        has = 1
+        n += AUTH_SIZE
+    if has != flags & F_AUTH:
+        raise MalformedError("give an auth trailer exactly when flags has F_AUTH")
+    if n > len(buf):
+        raise OversizeError("frame does not fit the buffer")
+    _hput(buf, typ, flags, seq, src, dst, svc, mth, plen)
+    return _trailer(buf, HEADER_SIZE + plen, auth, has)
+
+
+@micropython.native
+def encode_into(buf, typ, flags, seq, src, dst, svc, mth, payload, auth=None):
+    """Encode a whole frame into buf; returns its length. No allocation for
+    payloads of None/bool/int/float/str/bytes and lists of them."""
+    plen = 0
+    if payload is not None:  # nil travels as plen = 0
+        plen = _pack_into(buf, HEADER_SIZE, payload) - HEADER_SIZE
+    return seal_into(buf, typ, flags, seq, src, dst, svc, mth, plen, auth)
+
+
+# ---------------------------------------------------------------- decode
+
+_h = [0] * 9
+
+
+@micropython.native
+def decode(buf, n):
+    """Check and decode frame buf[:n] to
+    (ver, type, flags, seq, src, dst, svc, mth, payload, auth_or_None)."""
+    plen = check(buf, n)
+    h = _h
+    unpack_header(buf, h)
+    v = None
+    if plen:
+        v = _unpack(buf, HEADER_SIZE, HEADER_SIZE + plen)
+    a = None
+    if h[2] & F_AUTH:
+        o = HEADER_SIZE + plen
+        a = bytes(memoryview(buf)[o : o + AUTH_SIZE])
+    return (h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7], v, a)
+
+
+# ---------------------------------------------------------------- routing
+
+
+@micropython.viper
+def _lookup(buf, n: int, tab: ptr32, hdr: ptr32) -> int:
+    # Check the frame, parse its header into hdr (array 'I'), find (type, svc, mth).
+    plen = int(check(buf, n))
+    p = ptr8(buf)
+    hdr[0] = p[0]
+    hdr[1] = p[1]
+    hdr[2] = p[2]
+    hdr[3] = (p[3] << 8) | p[4]
+    hdr[4] = (p[5] << 24) | (p[6] << 16) | (p[7] << 8) | p[8]
+    hdr[5] = (p[9] << 24) | (p[10] << 16) | (p[11] << 8) | p[12]
+    hdr[6] = (p[13] << 8) | p[14]
+    hdr[7] = (p[15] << 8) | p[16]
+    hdr[8] = plen
+    t = p[1]
+    key = (p[13] << 24) | (p[14] << 16) | (p[15] << 8) | p[16]
+    cnt = int(tab[0])
+    i = 0
+    while i < cnt:
+        if tab[2 + 2 * i] == key:
+            tt = tab[1 + 2 * i]
+            if tt == t or tt == 0:
+                return i
+        i += 1
+    return -1
+
+
+class Router:
+    """A fixed-size table of (type, svc, mth) -> handler, routed without allocation.
+
+    ``route(run, n)`` takes a COBS run (serial, no delimiter), ``route_frame``
+    a raw frame (datagram). Both return the table index, or -1 when nothing is
+    registered for the frame; the frame's header is left in ``hdr`` (array 'I',
+    indexes H_*), and for ``route`` the decoded frame in ``buf``.
+    """
+
+    def __init__(self, size=32):
+        self.size = size
+        self.tab = array("I", [0] * (1 + 2 * size))  # [count, type0, key0, type1, key1, ...]
+        self.handlers = [None] * size
+        self.hdr = array("I", [0] * 9)
+        self.buf = bytearray(MAX_FRAME)
+
+    def add(self, svc, mth, handler, typ=T_REQUEST):
+        """Register handler for (typ, svc, mth); typ 0 matches any type. Returns its index."""
+        tab = self.tab
+        i = tab[0]
+        if self.find(svc, mth, typ) >= 0:
+            raise ValueError("route already registered")
+        if i >= self.size:
+            raise ValueError("routing table full")
+        tab[1 + 2 * i] = typ
+        tab[2 + 2 * i] = (svc << 16) | mth
+        self.handlers[i] = handler
+        tab[0] = i + 1
+        return i
+
+    def find(self, svc, mth, typ=T_REQUEST):
+        tab = self.tab
+        key = (svc << 16) | mth
+        for i in range(tab[0]):
+            if tab[2 + 2 * i] == key and tab[1 + 2 * i] == typ:
+                return i
+        return -1
+
+    def route(self, run, n):
+        """COBS-decode run[:n] into self.buf, check it, look it up."""
+        m = _cobs_decode(run, n, self.buf)
+        return _lookup(self.buf, m, self.tab, self.hdr)
+
+    def route_frame(self, frame, n):
+        """Check the raw frame frame[:n] and look it up."""
+        return _lookup(frame, n, self.tab, self.hdr)
