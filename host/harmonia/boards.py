@@ -63,6 +63,9 @@ class I2cPins:
 
 @dataclass(frozen=True)
 class BoardProfile:
+    """One board, as boards/<name>.toml describes it (field meanings in the schema):
+    sizes in bytes, cpu_freq in Hz, fs_offset from the start of flash."""
+
     name: str
     description: str
     mcu: str
