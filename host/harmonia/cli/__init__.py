@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from ..errors import HarmoniaError
 
 # Modules under harmonia.cli that contribute subcommands, in help order.
-COMMANDS = ("demo", "build", "boards", "vboard")
+COMMANDS = ("demo", "build", "boards", "vboard", "flash")
 
 
 def build_parser() -> argparse.ArgumentParser:
