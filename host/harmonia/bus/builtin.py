@@ -71,7 +71,7 @@ class BusService:
         call = current_call()
         if call is None:
             raise BusError("bus.subscribe is called over the bus, not locally")
-        self._node.publisher.subscribe(str(topic), call.src, call.route)
+        self._node.publisher.subscribe(str(topic), call.src, call.route, self._node.now())
         return True
 
     def unsubscribe(self, topic: str) -> bool:

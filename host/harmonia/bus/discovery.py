@@ -84,6 +84,8 @@ class Discovery:
         self.interval = interval
         self._task: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        self._asked: dict[int, float] = {}
+        self.on_sweep: list[Callable[[float], Any]] = []
 
     def beacon_map(self, probe: bool = False) -> dict[str, Any]:
         """This node's beacon payload."""
@@ -128,6 +130,17 @@ class Discovery:
         else:
             self.peers.link_down(link)
 
+    def stranger(self, src: int, route: Route) -> None:
+        """A frame from a node not in the table: probe it directly (at most once a second)."""
+        now = asyncio.get_running_loop().time()
+        if now - self._asked.get(src, -1e9) < self.interval:
+            return
+        self._asked[src] = now
+        if len(self._asked) > 256:
+            self._asked = {k: t for k, t in self._asked.items() if now - t < self.interval}
+        dst = BROADCAST if route.link.datagram else LINK_LOCAL
+        self.router.send_to(self.router.header(BEACON, dst), self.beacon_map(probe=True), route)
+
     def on_beacon(self, frame: Frame, route: Route) -> None:
         """Record a peer's beacon; answer a probe or a new serial neighbour."""
         info = parse_beacon(frame.payload)
@@ -163,6 +176,8 @@ class Discovery:
             await asyncio.sleep(SWEEP_INTERVAL)
             now = loop.time()
             self.peers.expire(now)
+            for listener in self.on_sweep:
+                listener(now)
             if now >= next_beacon:
                 self.announce()
                 next_beacon = now + self.interval

@@ -203,13 +203,25 @@ class Publisher:
         self.router = router
         self.peers = peers
         self._subscribers: dict[str, dict[int, Route]] = {}
+        self._strangers: dict[int, float] = {}
         peers.on_leave.append(lambda peer: self.drop(peer.id))
         peers.on_reboot.append(lambda peer: self.drop(peer.id))
 
-    def subscribe(self, topic: str, src: int, route: Route) -> None:
+    def subscribe(self, topic: str, src: int, route: Route, now: float) -> None:
         """Record `src` as a subscriber of `topic`; events go to `route` until it is a peer."""
         name_ids(topic)
         self._subscribers.setdefault(topic, {})[src] = route
+        if src not in self.peers:
+            self._strangers.setdefault(src, now)
+
+    def sweep(self, now: float) -> None:
+        """Drop subscribers that never became peers within the loss time."""
+        for src, since in list(self._strangers.items()):
+            if src in self.peers:
+                del self._strangers[src]
+            elif now - since > self.peers.lost_after:
+                del self._strangers[src]
+                self.drop(src)
 
     def unsubscribe(self, topic: str, src: int) -> None:
         """Forget one subscription."""

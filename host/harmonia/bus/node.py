@@ -89,7 +89,7 @@ class BusNode:
         info = NodeInfo(name, board, self.version, group, self.nonce, udp.port if udp else None)
         self.discovery = Discovery(self.router, self.peer_table, info, self.registry.digest,
                                    self._bridged_ids, beacon_interval)
-        self.peer_table.on_leave.append(lambda peer: self.security.forget(peer.id))
+        self.discovery.on_sweep.append(self.publisher.sweep)
         self.registry.register("sys", SysService(self), version="1.0")
         self.registry.register("bus", BusService(self), version="1.0")
         self.registry.on_change.append(self.discovery.announce)
@@ -310,7 +310,10 @@ class BusNode:
         nonce = frame_nonce(frame)
         if nonce is not None and verdict is Verdict.NEW_NONCE:
             self.peer_table.nonce_changed(header.src, nonce)
-        self.peer_table.heard(header.src, self.now())
+        if header.src in self.peer_table:
+            self.peer_table.heard(header.src, self.now())
+        elif header.type != BEACON:
+            self.discovery.stranger(header.src, route)
         if header.flags & FLAG_ACK_REQ and header.type != ACK:
             ack = self.router.header(ACK, header.src, header.svc, header.mth, seq=header.seq)
             self.router.send_to(ack, None, route)

@@ -15,7 +15,7 @@ import queue
 import threading
 from typing import Any
 
-import serial  # type: ignore[import-untyped]  # pyserial ships no stubs
+import serial
 
 from ..codec import Deframer, cobs
 from .link import Address, Link
@@ -77,7 +77,9 @@ class SerialLink(Link):
             self._drop("down")
             return False
         try:
-            self._outbox.put_nowait(cobs.encode(frame))
+            # The leading delimiter flushes any garbage the receiver holds, so it costs
+            # no good frame (protocol 2.1: an empty run is ignored).
+            self._outbox.put_nowait(b"\x00" + cobs.encode(frame))
         except queue.Full:
             self._drop("queue")
             return False

@@ -29,6 +29,11 @@ DEFAULT_GROUP = "239.255.77.70"
 class _Receiver(asyncio.DatagramProtocol):
     def __init__(self, link: UdpLink) -> None:
         self.link = link
+        self.closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.closed.done():
+            self.closed.set_result(None)
 
     def datagram_received(self, data: bytes, addr: tuple[str | int, int]) -> None:
         self.link._received(data, addr)
@@ -54,6 +59,7 @@ class UdpLink(Link):
         self.multicast = True
         self._unicast: asyncio.DatagramTransport | None = None
         self._listener: asyncio.DatagramTransport | None = None
+        self._receivers: list[_Receiver] = []
 
     @property
     def wildcard(self) -> bool:
@@ -66,13 +72,15 @@ class UdpLink(Link):
         self.multicast = self._join(listener or unicast)
         if not self.multicast:
             log.warning("%s: cannot join %s; beaconing to broadcast instead", self.name, self.group)
-        transport, _ = await loop.create_datagram_endpoint(lambda: _Receiver(self), sock=unicast)
-        self._unicast = transport
+        self._unicast, receiver = await loop.create_datagram_endpoint(
+            lambda: _Receiver(self), sock=unicast
+        )
+        self._receivers = [receiver]
         if listener is not None:
-            transport, _ = await loop.create_datagram_endpoint(
+            self._listener, receiver = await loop.create_datagram_endpoint(
                 lambda: _Receiver(self), sock=listener
             )
-            self._listener = transport
+            self._receivers.append(receiver)
         self._set_state(True)
 
     def _unicast_socket(self) -> socket.socket:
@@ -128,6 +136,9 @@ class UdpLink(Link):
             if transport is not None:
                 transport.close()
         self._listener = self._unicast = None
+        # The sockets close on a later loop turn; wait so the port is free on return.
+        receivers, self._receivers = self._receivers, []
+        await asyncio.gather(*(r.closed for r in receivers))
         self._set_state(False)
 
     def send(self, frame: bytes, addr: Address = None) -> bool:
