@@ -14,6 +14,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+
 from harmonia.paths import firmware_dir, micropython_exe
 
 HERE = Path(__file__).resolve().parent

@@ -165,6 +165,20 @@ def be(buf, off: int, n: int) -> uint:
 
 
 @micropython.viper
+def copy_be(dst, src, off: int, n: int, swap: int):
+    """src[off:off+n] (big-endian) into dst[0:n] in host order: reversed when swap."""
+    d = ptr8(dst)
+    s = ptr8(src)
+    i = 0
+    while i < n:
+        if swap:
+            d[n - 1 - i] = s[off + i]
+        else:
+            d[i] = s[off + i]
+        i += 1
+
+
+@micropython.viper
 def utf8_ok(buf, off: int, n: int) -> bool:
     """Strict UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF."""
     p = ptr8(buf)

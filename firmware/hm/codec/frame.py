@@ -74,8 +74,15 @@ def ident(name):
 
 
 @micropython.viper
-def _hput(buf, typ: int, flags: int, seq: int, src: int, dst: int, svc: int, mth: int, plen: int):
-    # Stores into ptr8 keep the low byte, so a 32-bit viper int gives the same bytes.
+def pack_header(buf, typ: int, flags: int, seq: int, src: int, dst: int, svc: int, mth: int,
+                plen: int):
+    """Write the 19-byte header at buf[0:19] (the bytes of struct '>BBBHIIHHH').
+
+    Stores into ptr8 keep the low byte, so a 32-bit viper int (a board) writes the
+    same bytes as a 64-bit one: 0xFFFFFFFF arrives there as -1 and still gives ff ff ff ff.
+    """
+    if int(len(buf)) < HEADER_SIZE:
+        raise OversizeError("buffer shorter than a header")
     p = ptr8(buf)
     p[0] = VERSION
     p[1] = typ
@@ -96,13 +103,6 @@ def _hput(buf, typ: int, flags: int, seq: int, src: int, dst: int, svc: int, mth
     p[16] = mth
     p[17] = plen >> 8
     p[18] = plen
-
-
-def pack_header(buf, typ, flags, seq, src, dst, svc, mth, plen):
-    """Write the 19-byte header at buf[0:19] (same bytes as struct '>BBBHIIHHH')."""
-    if len(buf) < HEADER_SIZE:
-        raise OversizeError("buffer shorter than a header")
-    _hput(buf, typ, flags, seq, src, dst, svc, mth, plen)
 
 
 @micropython.viper
@@ -204,7 +204,7 @@ def seal_into(buf, typ, flags, seq, src, dst, svc, mth, plen, auth=None):
         raise MalformedError("give an auth trailer exactly when flags has F_AUTH")
     if n > len(buf):
         raise OversizeError("frame does not fit the buffer")
-    _hput(buf, typ, flags, seq, src, dst, svc, mth, plen)
+    pack_header(buf, typ, flags, seq, src, dst, svc, mth, plen)
     return _trailer(buf, HEADER_SIZE + plen, auth, has)
 
 
