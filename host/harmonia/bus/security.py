@@ -135,11 +135,12 @@ class Security:
             return Verdict.NEW_NONCE
         if counter > win.highest:
             shift = counter - win.highest
-            win.mask = ((win.mask << shift) | 1) & ((1 << WINDOW) - 1) if shift < WINDOW else 1
+            # bit 0 is the highest counter, bits 1..WINDOW the window below it
+            win.mask = ((win.mask << shift) | 1) & ((2 << WINDOW) - 1) if shift <= WINDOW else 1
             win.highest = counter
             return Verdict.OK
         behind = win.highest - counter
-        if behind >= WINDOW or win.mask & (1 << behind):
+        if behind > WINDOW or win.mask & (1 << behind):
             return Verdict.REPLAY
         win.mask |= 1 << behind
         return Verdict.OK

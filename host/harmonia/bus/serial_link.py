@@ -45,6 +45,7 @@ class SerialLink(Link):
         self.baudrate = baudrate
         self.reopen_interval = reopen_interval
         self.opens = 0
+        self.failed_opens = 0
         self.deframer = Deframer()
         self._port: serial.Serial | None = None
         self._lock = threading.Lock()
@@ -115,6 +116,7 @@ class SerialLink(Link):
                 exclusive=True,
             )
         except (serial.SerialException, OSError, ValueError):
+            self.failed_opens += 1
             return None
         self.deframer.reset()
         with self._lock:
