@@ -71,7 +71,8 @@ class BusService:
         call = current_call()
         if call is None:
             raise BusError("bus.subscribe is called over the bus, not locally")
-        self._node.publisher.subscribe(str(topic), call.src, call.route, self._node.now())
+        direct = call.hops == 0 and call.route.link.datagram
+        self._node.publisher.subscribe(str(topic), call.src, call.route, self._node.now(), direct)
         return True
 
     def unsubscribe(self, topic: str) -> bool:

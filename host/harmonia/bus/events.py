@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 SUBSCRIBE_TIMEOUT = 2.0
 SUBSCRIBE_TRIES = 3
 QUEUE_SIZE = 256
+MAX_SUBSCRIBERS = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,15 +208,26 @@ class Publisher:
         peers.on_leave.append(lambda peer: self.drop(peer.id))
         peers.on_reboot.append(lambda peer: self.drop(peer.id))
 
-    def subscribe(self, topic: str, src: int, route: Route, now: float) -> None:
-        """Record `src` as a subscriber of `topic`; events go to `route` until it is a peer."""
+    def subscribe(
+        self, topic: str, src: int, route: Route, now: float, direct: bool = True
+    ) -> None:
+        """Record `src` as a subscriber of `topic`; events go to `route` until it is a peer.
+
+        A `direct` subscriber (one UDP hop) that is not a peer is probed by discovery; if
+        it never answers it is dropped. One behind a bridge stays until it unsubscribes,
+        reboots or its topic has `MAX_SUBSCRIBERS` newer subscribers.
+        """
         name_ids(topic)
-        self._subscribers.setdefault(topic, {})[src] = route
-        if src not in self.peers:
+        subs = self._subscribers.setdefault(topic, {})
+        subs.pop(src, None)
+        subs[src] = route
+        while len(subs) > MAX_SUBSCRIBERS:
+            del subs[next(iter(subs))]
+        if direct and src not in self.peers:
             self._strangers.setdefault(src, now)
 
     def sweep(self, now: float) -> None:
-        """Drop subscribers that never became peers within the loss time."""
+        """Drop direct subscribers that never became peers within the loss time."""
         for src, since in list(self._strangers.items()):
             if src in self.peers:
                 del self._strangers[src]

@@ -32,7 +32,7 @@ from ..codec.errors import CodecError
 from .builtin import BusService, SysService
 from .caller import Caller
 from .discovery import Discovery, NodeInfo
-from .errors import NOT_AUTHORISED, DiscoveryTimeout, NoSuchNode
+from .errors import NO_NODE, NOT_AUTHORISED, BusError, DiscoveryTimeout, NoSuchNode
 from .events import Callback, Publisher, Subscriber, Subscription
 from .identity import boot_nonce, host_id, split_name
 from .link import Address, Link, Route
@@ -90,6 +90,8 @@ class BusNode:
         self.discovery = Discovery(self.router, self.peer_table, info, self.registry.digest,
                                    self._bridged_ids, beacon_interval)
         self.discovery.on_sweep.append(self.publisher.sweep)
+        self.peer_table.on_join.append(self._learn_name)
+        self._tasks: set[asyncio.Task[None]] = set()
         self.registry.register("sys", SysService(self), version="1.0")
         self.registry.register("bus", BusService(self), version="1.0")
         self.registry.on_change.append(self.discovery.announce)
@@ -145,6 +147,9 @@ class BusNode:
         self._running = False
         await self.discovery.stop()
         await self.subscriber.stop()
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
         self.caller.cancel_all(f"bus node {self.name} stopped")
         await self.server.stop()
         for link in self.router.links:
@@ -296,7 +301,7 @@ class BusNode:
         route = Route(link, addr)
         if header.dst not in (self.id, BROADCAST, LINK_LOCAL):
             if not self.bridge or not self.router.forward(raw, header, link):
-                self._no_route(frame, route)
+                self._no_route(frame, raw, route)
             return
         verdict = self.security.check(frame, raw)
         if verdict is Verdict.AUTH:
@@ -312,7 +317,7 @@ class BusNode:
             self.peer_table.nonce_changed(header.src, nonce)
         if header.src in self.peer_table:
             self.peer_table.heard(header.src, self.now())
-        elif header.type != BEACON:
+        elif header.type != BEACON and header.hops == 0 and link.datagram:
             self.discovery.stranger(header.src, route)
         if header.flags & FLAG_ACK_REQ and header.type != ACK:
             ack = self.router.header(ACK, header.src, header.svc, header.mth, seq=header.seq)
@@ -335,18 +340,38 @@ class BusNode:
         elif mtype == BEACON:
             self.discovery.on_beacon(frame, route)
 
-    def _no_route(self, frame: Any, route: Route) -> None:
+    def _no_route(self, frame: Any, raw: bytes, route: Route) -> None:
         self.router.stats.drop("not_mine")
         header = frame.header
-        if self.bridge and header.type == REQUEST:
+        if not self.bridge or header.type != REQUEST:
+            return
+        if self.security.check(frame, raw) in (Verdict.OK, Verdict.NEW_NONCE):
             reply = self.router.header(ERROR, header.src, header.svc, header.mth, seq=header.seq)
-            self.router.send_to(reply, [1, "NoSuchNode", f"no route to {header.dst:08x}"], route)
+            text = f"no route to {header.dst:08x}"
+            self.router.send_to(reply, [NO_NODE, "NoSuchNode", text], route)
 
     def _refuse_unkeyed(self, frame: Any, route: Route) -> None:
         header = frame.header
         reply = self.router.header(ERROR, header.src, header.svc, header.mth, seq=header.seq)
         text = f"{self.name} needs authenticated frames: start the caller with the group key"
         self.router.send_to(reply, [NOT_AUTHORISED, "NotAuthorised", text], route, keyed=False)
+
+    def _learn_name(self, peer: Peer) -> None:
+        """A node known only from a bridge's `"r"` list: ask it who it is."""
+        if peer.name or peer.via is None or not self._running:
+            return
+        task = asyncio.get_running_loop().create_task(self._ask_info(peer.id))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _ask_info(self, node_id: int) -> None:
+        try:
+            info = await self._call_id(node_id, "sys", "info", (), DEFAULT_TIMEOUT)
+        except BusError as exc:
+            log.info("bridged node %08x did not say who it is: %s", node_id, exc)
+            return
+        if isinstance(info, dict):
+            self.peer_table.describe(node_id, info)
 
     def _bridged_ids(self) -> list[int]:
         if not self.bridge:

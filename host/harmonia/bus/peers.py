@@ -169,6 +169,17 @@ class PeerTable:
             self.remove(other.id)
         self._emit(self.on_leave, peer)
 
+    def describe(self, node_id: int, info: dict[str, Any]) -> None:
+        """Fill a bridged peer's name and board from its `sys.info()` map."""
+        peer = self._peers.get(node_id)
+        if peer is None:
+            return
+        for key in ("name", "board", "version"):
+            value = info.get(key)
+            if isinstance(value, str) and value:
+                setattr(peer, key, value)
+        self._changed.set()
+
     async def wait_changed(self, timeout: float) -> None:
         """Return at the next join or leave, or after `timeout` seconds."""
         self._changed.clear()

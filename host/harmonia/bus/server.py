@@ -37,6 +37,7 @@ class CallContext:
     nonce: int
     seq: int
     route: Route
+    hops: int = 0
 
 
 _current: contextvars.ContextVar[CallContext | None] = contextvars.ContextVar(
@@ -101,7 +102,7 @@ class Server:
             self.router.stats.drop("busy")
             self._error(frame, route, BUSY, "Busy", "too many calls in progress")
             return
-        context = CallContext(header.src, nonce, header.seq, route)
+        context = CallContext(header.src, nonce, header.seq, route, header.hops)
         if inspect.iscoroutinefunction(func):
             self._start(key)
             task = asyncio.get_running_loop().create_task(
