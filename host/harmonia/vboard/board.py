@@ -1,0 +1,481 @@
+"""A virtual board as a host object: start it, reach it, reset it, read its console, stop it.
+
+`VirtualBoard` runs one board: a supervisor process (see supervisor.py) that owns the
+board's pseudo-terminal and its MicroPython process. By default the board lives no longer
+than the object's owner: the supervisor watches a pipe whose other end this process holds.
+`detach=True` starts a board that outlives this process (what `harmonia vboard start` does).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import signal
+import socket
+import subprocess
+import sys
+import time
+import weakref
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from .. import paths
+from ..boards import BoardProfile, load_profile
+from . import flashimg
+from .errors import (
+    BoardCrashedError,
+    BoardNotFoundError,
+    BoardStartError,
+    PortBusyError,
+    VBoardError,
+)
+from .state import (
+    SUPERVISOR_MODULE,
+    BoardConfig,
+    BoardDir,
+    BoardState,
+    board_dir,
+    default_state_dir,
+    pid_alive,
+    read_state,
+    release,
+    reserve,
+    write_atomic,
+)
+
+DEFAULT_PROFILE = "virtual"
+START_TIMEOUT = 15.0
+STOP_TIMEOUT = 5.0
+
+
+class VirtualBoard:
+    """One virtual board. Use as a context manager, or call start() and stop()."""
+
+    def __init__(
+        self,
+        name: str | None = None,
+        profile: str = DEFAULT_PROFILE,
+        *,
+        state_dir: Path | str | None = None,
+        baud: int = 0,
+        reformat: bool = False,
+        detach: bool = False,
+    ) -> None:
+        self.requested_name = name or ""
+        self.profile_name = profile
+        self.state_dir = Path(state_dir) if state_dir is not None else default_state_dir()
+        self.baud = baud
+        self.reformat = reformat
+        self.detach = detach
+        self._name: str | None = name
+        self._state: BoardState | None = None
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._lifeline: _Fd | None = None
+
+    # ---- identity ---------------------------------------------------------------------
+
+    @classmethod
+    def attach(cls, name: str, state_dir: Path | str | None = None) -> VirtualBoard:
+        """The running board called `name` (started by this or any other process)."""
+        board = cls(name, state_dir=state_dir)
+        state = read_state(board.dir)
+        if state is None:
+            raise BoardNotFoundError(
+                f"no virtual board named {name!r} is running in {board.state_dir}: "
+                "see `harmonia vboard list`"
+            )
+        board._state = state
+        board.profile_name = state.profile
+        board.baud = state.baud
+        return board
+
+    @property
+    def name(self) -> str:
+        if self._name is None:
+            raise VBoardError("this board has no name until it starts")
+        return self._name
+
+    @property
+    def dir(self) -> BoardDir:
+        return board_dir(self.state_dir, self.name)
+
+    @property
+    def info(self) -> BoardState:
+        """The board's state as of its start or its last status() call."""
+        if self._state is None:
+            raise VBoardError(f"board {self._name or '(unnamed)'} is not running: start it first")
+        return self._state
+
+    @property
+    def port(self) -> str:
+        """The serial port (/dev/pts/N) of its console."""
+        return self.info.port
+
+    @property
+    def address(self) -> str:
+        """Its own loopback address (127.0.0.x); the board's network layer binds to it."""
+        return self.info.address
+
+    @property
+    def flash_path(self) -> Path:
+        return self.dir.flash
+
+    @property
+    def pids(self) -> list[int]:
+        """The supervisor's and the MicroPython process's pids."""
+        state = self.info
+        return [state.pid] + ([state.child_pid] if state.child_pid else [])
+
+    @property
+    def running(self) -> bool:
+        return self._name is not None and read_state(self.dir) is not None
+
+    def profile(self) -> BoardProfile:
+        return load_profile(self.profile_name)
+
+    # ---- life cycle -------------------------------------------------------------------
+
+    def start(self, timeout: float = START_TIMEOUT) -> VirtualBoard:
+        start_boards([self], timeout)
+        return self
+
+    def stop(self, timeout: float = STOP_TIMEOUT) -> None:
+        """Stop the supervisor and MicroPython, and wait until both are gone."""
+        if self._name is None:
+            return
+        state = self._state or read_state(self.dir)
+        pids = [state.pid, state.child_pid or 0] if state else []
+        if self._proc is not None:
+            pids[:1] = [self._proc.pid]
+        supervisor = pids[0] if pids else 0
+        if supervisor and pid_alive(supervisor):
+            os.kill(supervisor, signal.SIGTERM)
+            if not self._wait_gone(supervisor, timeout):
+                os.kill(supervisor, signal.SIGKILL)
+                self._wait_gone(supervisor, timeout)
+        for pid in pids[1:]:  # normally gone with its supervisor (PDEATHSIG)
+            if pid and pid_alive(pid):
+                os.kill(pid, signal.SIGKILL)
+                self._wait_gone(pid, timeout)
+        if self._lifeline is not None:
+            self._lifeline.close()
+            self._lifeline = None
+        release(self.dir)
+        self._state = None
+
+    def _wait_gone(self, pid: int, timeout: float) -> bool:
+        if self._proc is not None and self._proc.pid == pid:
+            try:
+                self._proc.wait(timeout)
+                return True
+            except subprocess.TimeoutExpired:
+                return False
+        try:
+            fd = os.pidfd_open(pid)
+        except ProcessLookupError:
+            return True
+        try:
+            return bool(select.select([fd], [], [], timeout)[0])
+        finally:
+            os.close(fd)
+
+    def reset(self, hard: bool = True, timeout: float = START_TIMEOUT) -> None:
+        """Hard reset: a new MicroPython process on the same flash. Soft: a fresh
+        interpreter, as Ctrl-D does, in the REPL mode the board was in."""
+        answer = self._request({"cmd": "reset", "hard": hard}, timeout)
+        if not answer.get("ok"):
+            raise BoardCrashedError(
+                f"board {self.name} did not come back from a reset: {answer.get('error')}; "
+                f"last console output:\n{answer.get('output', '')}",
+                str(answer.get("output", "")),
+            )
+        self.status()
+
+    def status(self) -> BoardState:
+        """Fresh state from the supervisor (status, pids, crash report)."""
+        state = read_state(self.dir)
+        if state is None:
+            raise BoardNotFoundError(f"board {self.name} is not running")
+        self._state = state
+        return state
+
+    def check(self) -> None:
+        """Raise BoardCrashedError, with the last console output, if the board crashed."""
+        state = self.status()
+        if state.status == "crashed" and state.crash is not None:
+            raise BoardCrashedError(
+                f"board {self.name} crashed: {state.crash.describe()}; last console output:\n"
+                f"{state.crash.output}",
+                state.crash.output,
+            )
+
+    def _request(self, request: dict[str, Any], timeout: float) -> dict[str, Any]:
+        control = self.status().control
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+            s.settimeout(timeout)
+            try:
+                s.connect(control)
+                s.sendall(json.dumps(request).encode() + b"\n")
+                line = s.makefile("rb").readline()
+            except OSError as exc:
+                raise VBoardError(f"board {self.name}'s supervisor did not answer: {exc}") from exc
+        if not line:
+            raise VBoardError(f"board {self.name}'s supervisor closed the request")
+        answer: dict[str, Any] = json.loads(line)
+        return answer
+
+    def __enter__(self) -> VirtualBoard:
+        if self._state is None:
+            self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    # ---- console ----------------------------------------------------------------------
+
+    def logs(self) -> str:
+        """The console transcript: everything the board printed, across resets."""
+        old = self.dir.console_log.with_suffix(".log.1")
+        data = old.read_bytes() if old.exists() else b""
+        if self.dir.console_log.exists():
+            data += self.dir.console_log.read_bytes()
+        return data.decode("utf-8", "replace")
+
+    def console_tail(self, chars: int = 2000) -> str:
+        return self.logs()[-chars:]
+
+    def console_mark(self) -> int:
+        """A position in the transcript; wait_for_output(since=mark) looks only after it."""
+        try:
+            return self.dir.console_log.stat().st_size
+        except FileNotFoundError:
+            return 0
+
+    def wait_for_output(self, text: str, timeout: float = 10.0, since: int = 0) -> str:
+        """Wait until the console shows `text` (after `since`); returns the transcript."""
+        deadline = time.monotonic() + timeout
+        needle = text.encode()
+        while True:
+            try:
+                data = self.dir.console_log.read_bytes()[since:]
+            except FileNotFoundError:
+                data = b""
+            if needle in data:
+                return data.decode("utf-8", "replace")
+            if time.monotonic() > deadline:
+                raise TimeoutError(
+                    f"board {self.name} did not print {text!r} within {timeout:g} s; "
+                    f"last console output:\n{data[-2000:].decode('utf-8', 'replace')}"
+                )
+            time.sleep(0.01)
+
+    def holders(self) -> list[str]:
+        """Programs that have the board's serial port open, as `name (pid N)`."""
+        from ..flash.errors import port_holders
+
+        return port_holders(self.port)
+
+    def ensure_port_free(self) -> None:
+        held = self.holders()
+        if held:
+            raise PortBusyError(
+                f"the serial port {self.port} of board {self.name} is busy: held by "
+                f"{', '.join(held)}; close that program and try again"
+            )
+
+    def exec(self, code: str, timeout: float = 10.0) -> str:
+        """Run code on the board through its serial port (raw REPL); returns its output."""
+        from mpremote.transport import TransportError, TransportExecError
+        from mpremote.transport_serial import SerialTransport
+
+        self.ensure_port_free()
+        try:
+            transport = SerialTransport(self.port, baudrate=115200)
+        except TransportError:
+            self.ensure_port_free()
+            raise PortBusyError(
+                f"the serial port {self.port} of board {self.name} is busy (locked by "
+                "another program); close it and try again"
+            ) from None
+        try:
+            transport.enter_raw_repl(soft_reset=False, timeout_overall=timeout)
+            out, err = transport.exec_raw(code, timeout=timeout)
+            transport.exit_raw_repl()
+        except TransportError as exc:
+            raise VBoardError(f"board {self.name}: {exc}") from exc
+        finally:
+            transport.close()
+        if err:
+            raise TransportExecError(out, err.decode("utf-8", "replace"))
+        return bytes(out).decode("utf-8", "replace")
+
+    # ---- flash (while stopped) --------------------------------------------------------
+
+    def write_files(self, files: Mapping[str, bytes | str]) -> None:
+        """Put files on the board's flash before it starts (boot.py, main.py, data)."""
+        self._stopped_flash()
+        data = {k: v.encode() if isinstance(v, str) else v for k, v in files.items()}
+        flashimg.write_files(self.flash_path, self.profile(), data)
+
+    def read_files(self) -> dict[str, bytes]:
+        self._stopped_flash()
+        return flashimg.read_files(self.flash_path, self.profile())
+
+    def _stopped_flash(self) -> None:
+        if self._name is None:
+            raise VBoardError("give the board a name to reach its flash before it starts")
+        if self.running:
+            raise VBoardError(
+                f"board {self.name} is running: stop it before touching its flash image, "
+                "or use its serial port (mpremote fs cp)"
+            )
+        if not self.flash_path.exists():
+            self.dir.root.mkdir(parents=True, exist_ok=True)
+            flashimg.prepare(self.flash_path, self.profile(), self.name)
+
+    def __repr__(self) -> str:
+        where = f" on {self._state.port}" if self._state else ""
+        return f"<VirtualBoard {self._name or '(unnamed)'} {self.profile_name}{where}>"
+
+
+class _Fd:
+    """An fd closed when its owner is collected (so an abandoned board stops)."""
+
+    def __init__(self, owner: object, fd: int) -> None:
+        self.fd = fd
+        self._finalizer = weakref.finalize(owner, os.close, fd)
+
+    def close(self) -> None:
+        self._finalizer()
+
+
+@dataclass
+class _Launch:
+    board: VirtualBoard
+    ready: int
+
+
+def start_boards(boards: Sequence[VirtualBoard], timeout: float = START_TIMEOUT) -> None:
+    """Start several boards at once: names and addresses first, then every supervisor,
+    then wait for all. On any failure every board of the batch is stopped again."""
+    profiles = {b.profile_name: load_profile(b.profile_name) for b in boards}
+    addresses: dict[int, str] = {}
+    for sd in {b.state_dir for b in boards}:
+        batch = [b for b in boards if b.state_dir == sd]
+        for board, (name, address) in zip(
+            batch, reserve(sd, [b._name or "" for b in batch]), strict=True
+        ):
+            board._name = name
+            addresses[id(board)] = address
+    launches: list[_Launch] = []
+    try:
+        for board in boards:
+            _configure(board, profiles[board.profile_name], addresses[id(board)])
+        for board in boards:
+            launches.append(_spawn(board))
+        _await_ready(launches, timeout)
+    except BaseException:
+        for board in boards:
+            if board._name is not None:
+                board.stop()
+        raise
+    finally:
+        for launch in launches:
+            if launch.ready >= 0:
+                os.close(launch.ready)
+        for board in boards:
+            if board._name is not None:
+                release(board.dir)
+
+
+def _configure(board: VirtualBoard, profile: BoardProfile, address: str) -> None:
+    bd = board.dir
+    flashimg.prepare(bd.flash, profile, board.name, board.reformat)
+    config = BoardConfig(
+        name=board.name,
+        profile=profile.name,
+        address=address,
+        baud=board.baud,
+        heap=profile.heap,
+        fs_block_size=profile.fs_block_size,
+        machine=f"{profile.name} (Harmonia virtual board) with {profile.march}",
+        micropython=paths.micropython_exe(),
+        firmware_dir=str(paths.firmware_dir()),
+    )
+    write_atomic(bd.config, config.to_json())
+
+
+def _spawn(board: VirtualBoard) -> _Launch:
+    ready_r, ready_w = os.pipe()
+    fds = [ready_w]
+    cmd = [sys.executable, "-m", SUPERVISOR_MODULE, str(board.dir.root), "--ready-fd", str(ready_w)]
+    life_r = -1
+    if not board.detach:
+        life_r, life_w = os.pipe()
+        board._lifeline = _Fd(board, life_w)
+        fds.append(life_r)
+        cmd += ["--lifeline-fd", str(life_r)]
+    with open(board.dir.supervisor_log, "ab") as log:
+        board._proc = subprocess.Popen(
+            cmd,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
+            pass_fds=fds,
+            start_new_session=True,
+        )
+    for fd in fds:
+        os.close(fd)
+    return _Launch(board, ready_r)
+
+
+def _await_ready(launches: list[_Launch], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    pending = {launch.ready: launch for launch in launches}
+    lines: dict[int, bytes] = {fd: b"" for fd in pending}
+    while pending:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            names = ", ".join(sorted(launch.board.name for launch in pending.values()))
+            raise BoardStartError(
+                f"board(s) {names} did not boot within {timeout:g} s: see their "
+                "supervisor.log and console.log in the state directory"
+            )
+        for fd in select.select(list(pending), [], [], left)[0]:
+            chunk = os.read(fd, 4096)
+            lines[fd] += chunk
+            if chunk and not lines[fd].endswith(b"\n"):
+                continue
+            launch = pending.pop(fd)
+            _started(launch.board, lines[fd])
+
+
+def _started(board: VirtualBoard, line: bytes) -> None:
+    try:
+        answer = json.loads(line) if line.strip() else {}
+    except ValueError:
+        answer = {}
+    if not answer.get("ok"):
+        log = board.dir.supervisor_log
+        detail = log.read_text(errors="replace")[-1500:] if log.exists() else ""
+        output = str(answer.get("output", ""))
+        error = answer.get("error") or f"its supervisor exited; supervisor.log ends:\n{detail}"
+        raise BoardCrashedError(
+            f"board {board.name} did not start: {error}"
+            + (f"; last console output:\n{output}" if output else ""),
+            output,
+        )
+    state = read_state(board.dir)
+    if state is None:
+        raise BoardStartError(f"board {board.name} reported ready but wrote no state")
+    board._state = state

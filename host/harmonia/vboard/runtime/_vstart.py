@@ -1,0 +1,4 @@
+# Entry point of a virtual board's MicroPython process; its globals become the REPL's.
+import _vboard
+
+_vboard.main(globals())

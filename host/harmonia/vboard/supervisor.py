@@ -1,0 +1,478 @@
+"""One virtual board's supervisor process: `python -m harmonia.vboard.supervisor BOARD_DIR`.
+
+It owns the board's pseudo-terminal and its MicroPython process (the unix port running
+runtime/_vstart.py), bridges the two (with the baud throttle), turns a Ctrl-C from the
+console into SIGINT while user code runs, restarts MicroPython on a soft or hard reset,
+records the console in console.log and its own state in state.json, and answers reset
+and status requests on an abstract unix socket (`control` in state.json), one JSON line
+each way. SIGTERM, or the end of the --lifeline-fd pipe, stops it and the board.
+
+Environment of the MicroPython process (besides the hardware hub's own variables):
+    HM_BOARD       board name              HM_PROFILE   board profile name
+    HM_ADDR        its 127.0.0.x address   HM_FLASH     flash image path
+    HM_FLASH_BLOCK flash block size        HM_REPL      "friendly" or "raw" at boot
+    HM_MACHINE     REPL banner text        HM_IN_FD / HM_STATE_FD  console input, run state
+    MICROPYPATH    hardware runtime, this package's runtime/, then the firmware directory
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import ctypes
+import hashlib
+import json
+import os
+import select
+import signal
+import socket
+import subprocess
+import sys
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+from .console import Pty, Throttle
+from .state import BoardConfig, BoardDir, BoardState, Crash, write_atomic
+
+try:  # the hardware layer is optional until it lands
+    from .hw import HardwareHub
+except ImportError:
+    HardwareHub = None
+
+RUNTIME = Path(__file__).resolve().parent / "runtime"
+EXIT_SOFT_FRIENDLY = 64  # exit codes of runtime/_vboard.py
+EXIT_SOFT_RAW = 65
+EXIT_HARD = 66
+TAIL = 4096  # console bytes kept for a crash report
+LOG_LIMIT = 1 << 20  # console.log rotates to console.log.1 past this size
+PENDING_MAX = 1 << 16  # bytes buffered each way before the sender is held back
+CLIENT_CHECK = 0.05  # seconds between looks for a client while the port is closed
+
+_PR_SET_PDEATHSIG = 1
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: the kernel kills it if the supervisor goes."""
+    _libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def control_name(bd: BoardDir) -> str:
+    digest = hashlib.sha1(str(bd.root.resolve()).encode()).hexdigest()[:20]
+    return f"\0harmonia-vboard-{digest}"
+
+
+class Supervisor:
+    def __init__(self, bd: BoardDir, ready_fd: int | None, lifeline_fd: int | None) -> None:
+        self.bd = bd
+        self.cfg = BoardConfig.load(bd.config)
+        self.ready_fd = ready_fd
+        self.lifeline = lifeline_fd
+        self.log = open(bd.supervisor_log, "a", buffering=1, encoding="utf-8")  # noqa: SIM115
+        self.console_log = open(bd.console_log, "ab", buffering=0)  # noqa: SIM115
+        self.console_size = self.console_log.tell()
+        self.pty = Pty()
+        # Console input: the child reads fd 0 (blocking, for user code) and HM_IN_FD, a
+        # second non-blocking open of the same pipe, in its REPL.
+        self.in_r, self.in_w = os.pipe()
+        self.in_nb = os.open(f"/proc/self/fd/{self.in_r}", os.O_RDONLY | os.O_NONBLOCK)
+        self.out_r, self.out_w = os.pipe()
+        self.st_r, self.st_w = os.pipe()
+        for fd in (self.in_w, self.out_r, self.st_r):
+            os.set_blocking(fd, False)
+        self.sig_r, self.sig_w = os.pipe()
+        os.set_blocking(self.sig_w, False)
+        self.to_child = bytearray()
+        self.to_host = bytearray()
+        self.tail = bytearray()
+        self.rx = Throttle(self.cfg.baud)
+        self.tx = Throttle(self.cfg.baud)
+        self.child: subprocess.Popen[bytes] | None = None
+        self.pidfd = -1
+        self.busy = False
+        self.mode = "friendly"
+        self.status = "starting"
+        self.boots = 0
+        self.crash: Crash | None = None
+        self.started = time.time()
+        self.waiting: list[socket.socket] = []
+        self.stopping = False
+        self.next_client_check = 0.0
+        self.control = control_name(bd)
+        self.ctl = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.ctl.bind(self.control)
+        self.ctl.listen(8)
+        self.ctl.setblocking(False)
+        self.hub: Any = None
+        if HardwareHub is not None:
+            from ..boards import load_profile
+
+            bd.hw.mkdir(exist_ok=True)
+            self.hub = HardwareHub(
+                name=self.cfg.name, profile=load_profile(self.cfg.profile), state_dir=bd.hw
+            )
+            self.hub.start()
+
+    # ---- the MicroPython process ----------------------------------------------------
+
+    def spawn(self, mode: str) -> None:
+        cfg = self.cfg
+        path = [str(RUNTIME), cfg.firmware_dir]
+        env = dict(os.environ)
+        if self.hub is not None:
+            path.insert(0, str(self.hub.runtime_dir()))
+            env.update(self.hub.child_env())
+        env.update(
+            HM_BOARD=cfg.name,
+            HM_PROFILE=cfg.profile,
+            HM_ADDR=cfg.address,
+            HM_FLASH=str(self.bd.flash),
+            HM_FLASH_BLOCK=str(cfg.fs_block_size),
+            HM_IN_FD=str(self.in_nb),
+            HM_STATE_FD=str(self.st_w),
+            HM_REPL=mode,
+            HM_MACHINE=cfg.machine,
+            MICROPYPATH=":".join(path),
+        )
+        self.child = subprocess.Popen(
+            [cfg.micropython, "-X", f"heapsize={cfg.heap}", str(RUNTIME / "_vstart.py")],
+            stdin=self.in_r,
+            stdout=self.out_w,
+            stderr=self.out_w,
+            pass_fds=(self.in_nb, self.st_w),
+            env=env,
+            preexec_fn=_die_with_parent,
+        )
+        self.pidfd = os.pidfd_open(self.child.pid)
+        self.busy = False
+        self.mode = mode
+        self.boots += 1
+        self.event(f"boot {self.boots}: MicroPython pid {self.child.pid} ({mode} REPL)")
+
+    def kill_child(self) -> None:
+        if self.child is None:
+            return
+        self.child.kill()
+        self.child.wait()
+        self.child_gone()
+
+    def child_gone(self) -> None:
+        os.close(self.pidfd)
+        self.pidfd = -1
+        self.child = None
+        self.busy = False
+        self.read_output()
+        self.read_states()
+
+    def child_exited(self) -> None:
+        assert self.child is not None
+        code = self.child.wait()
+        self.child_gone()
+        if code in (EXIT_SOFT_FRIENDLY, EXIT_SOFT_RAW):
+            self.spawn("raw" if code == EXIT_SOFT_RAW else "friendly")
+        elif code == EXIT_HARD:
+            self.hard_restart()
+        else:
+            self.crashed(code)
+
+    def crashed(self, code: int) -> None:
+        output = bytes(self.tail).decode("utf-8", "replace")
+        self.crash = Crash(
+            exit_code=code if code >= 0 else None,
+            signal=-code if code < 0 else None,
+            output=output,
+            time=time.time(),
+        )
+        self.status = "crashed"
+        self.event(f"crash: {self.crash.describe()}; last console output:\n{output}")
+        if self.ready_fd is not None:
+            self.report_ready({"ok": False, "error": self.crash.describe(), "output": output})
+            self.stopping = True
+            return
+        self.write_state()
+        self.answer_waiting({"ok": False, "error": self.crash.describe(), "output": output})
+        self.emit(
+            f"\r\n[harmonia] board {self.cfg.name} crashed: {self.crash.describe()}; "
+            "`harmonia vboard reset` restarts it\r\n".encode()
+        )
+
+    def hard_restart(self) -> None:
+        self.kill_child()
+        self.to_child.clear()
+        try:  # what was typed before the reset is gone with the old process
+            while os.read(self.in_nb, 65536):
+                pass
+        except BlockingIOError:
+            pass
+        self.spawn("friendly")
+
+    def booted(self) -> None:
+        self.crash = None
+        self.status = "running"
+        self.write_state()
+        if self.ready_fd is not None:
+            self.report_ready({"ok": True})
+        self.answer_waiting({"ok": True})
+
+    # ---- console bytes ----------------------------------------------------------------
+
+    def read_output(self) -> None:
+        while len(self.to_host) < PENDING_MAX:
+            try:
+                data = os.read(self.out_r, 65536)
+            except BlockingIOError:
+                return
+            if not data:
+                return
+            self.emit(data)
+
+    def emit(self, data: bytes) -> None:
+        """Board output: to the log and the crash tail, and to the client if one is there."""
+        self.console_log.write(data)
+        self.console_size += len(data)
+        if self.console_size > LOG_LIMIT:
+            self.console_log.close()
+            os.replace(self.bd.console_log, self.bd.console_log.with_suffix(".log.1"))
+            self.console_log = open(self.bd.console_log, "ab", buffering=0)  # noqa: SIM115
+            self.console_size = 0
+        self.tail += data
+        del self.tail[:-TAIL]
+        if self.pty.connected:
+            self.to_host += data
+
+    def read_states(self) -> None:
+        try:
+            states = os.read(self.st_r, 4096)
+        except BlockingIOError:
+            return
+        for b in states:
+            if b == ord("X"):
+                self.busy = True
+            elif b == ord("I"):
+                self.busy = False
+            elif b == ord("B"):
+                self.booted()
+            elif b == ord("F"):
+                self.event("the flash image did not mount")
+
+    def read_client(self) -> None:
+        while len(self.to_child) < PENDING_MAX:
+            data = self.pty.read()
+            if data is None:
+                self.client_left()
+                return
+            if not data:
+                return
+            if self.busy and b"\x03" in data:
+                # Ctrl-C interrupts running code, as a board's UART interrupt char does.
+                parts = data.split(b"\x03")
+                for part in parts[:-1]:
+                    self.to_child += part
+                    self.interrupt()
+                self.to_child += parts[-1]
+            else:
+                self.to_child += data
+
+    def interrupt(self) -> None:
+        if self.child is not None:
+            self.child.send_signal(signal.SIGINT)
+
+    def client_left(self) -> None:
+        self.pty.connected = False
+        self.to_host.clear()
+        self.pty.flush_unread()
+
+    def write_child(self) -> None:
+        n = min(len(self.to_child), self.rx.allowance())
+        try:
+            done = os.write(self.in_w, self.to_child[:n]) if n else 0
+        except BlockingIOError:
+            done = 0
+        del self.to_child[:done]
+        self.rx.spend(done)
+
+    def write_client(self) -> None:
+        n = min(len(self.to_host), self.tx.allowance())
+        done = self.pty.write(self.to_host[:n]) if n else 0
+        del self.to_host[:done]
+        self.tx.spend(done)
+
+    # ---- control ----------------------------------------------------------------------
+
+    def accept_control(self) -> None:
+        try:
+            conn, _ = self.ctl.accept()
+        except BlockingIOError:
+            return
+        conn.settimeout(2.0)
+        try:
+            line = conn.makefile("rb").readline()
+            request = json.loads(line)
+            cmd = request.get("cmd")
+            if cmd == "status":
+                self.reply(conn, {"ok": True, "state": json.loads(self.state().to_json())})
+            elif cmd == "reset":
+                hard = bool(request.get("hard", True))
+                self.event(f"{'hard' if hard else 'soft'} reset requested")
+                self.waiting.append(conn)
+                if hard:
+                    self.hard_restart()
+                else:
+                    mode = self.mode
+                    self.kill_child()
+                    self.emit(b"MPY: soft reboot\r\n")
+                    self.spawn(mode)
+            else:
+                self.reply(conn, {"ok": False, "error": f"unknown request {cmd!r}"})
+        except (OSError, ValueError, AttributeError) as exc:
+            self.reply(conn, {"ok": False, "error": str(exc)})
+
+    def reply(self, conn: socket.socket, answer: dict[str, Any]) -> None:
+        with contextlib.suppress(OSError):
+            conn.sendall(json.dumps(answer).encode() + b"\n")
+        conn.close()
+
+    def answer_waiting(self, answer: dict[str, Any]) -> None:
+        for conn in self.waiting:
+            self.reply(conn, answer)
+        self.waiting.clear()
+
+    def report_ready(self, answer: dict[str, Any]) -> None:
+        if self.ready_fd is None:
+            return
+        with contextlib.suppress(OSError):
+            os.write(self.ready_fd, json.dumps(answer).encode() + b"\n")
+        os.close(self.ready_fd)
+        self.ready_fd = None
+
+    # ---- state and logs ---------------------------------------------------------------
+
+    def state(self) -> BoardState:
+        return BoardState(
+            name=self.cfg.name,
+            profile=self.cfg.profile,
+            status=self.status,
+            pid=os.getpid(),
+            child_pid=self.child.pid if self.child else None,
+            port=self.pty.port,
+            address=self.cfg.address,
+            flash=str(self.bd.flash),
+            baud=self.cfg.baud,
+            control=self.control,
+            started=self.started,
+            boots=self.boots,
+            crash=self.crash,
+        )
+
+    def write_state(self) -> None:
+        write_atomic(self.bd.state, self.state().to_json())
+
+    def event(self, text: str) -> None:
+        self.log.write(f"{time.strftime('%Y-%m-%d %H:%M:%S')} {self.cfg.name}: {text}\n")
+
+    # ---- the loop ---------------------------------------------------------------------
+
+    def run(self) -> int:
+        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            signal.signal(sig, self.on_signal)
+        signal.set_wakeup_fd(self.sig_w)
+        self.event(f"start: port {self.pty.port}, address {self.cfg.address}")
+        try:
+            self.spawn("friendly")
+            while not self.stopping:
+                self.step()
+        except Exception:
+            self.event("supervisor failed:\n" + traceback.format_exc())
+            self.report_ready({"ok": False, "error": "supervisor failed; see supervisor.log"})
+            return 1
+        finally:
+            self.shutdown()
+        return 0
+
+    def on_signal(self, signum: int, frame: object) -> None:
+        self.stopping = True
+
+    def step(self) -> None:
+        p = select.poll()
+        p.register(self.sig_r, select.POLLIN)
+        p.register(self.st_r, select.POLLIN)
+        p.register(self.ctl, select.POLLIN)
+        if self.lifeline is not None:
+            p.register(self.lifeline, select.POLLIN)
+        if self.child is not None:
+            p.register(self.pidfd, select.POLLIN)
+        if len(self.to_host) < PENDING_MAX:
+            p.register(self.out_r, select.POLLIN)
+        timeout = None
+        now = time.monotonic()
+        if not self.pty.connected:
+            if now >= self.next_client_check:
+                self.pty.connected = self.pty.client_present()
+                self.next_client_check = now + CLIENT_CHECK
+            if not self.pty.connected:
+                timeout = CLIENT_CHECK
+        if self.pty.connected:
+            events = select.POLLIN if len(self.to_child) < PENDING_MAX else 0
+            if self.to_host:
+                if self.tx.allowance():
+                    events |= select.POLLOUT
+                else:
+                    timeout = min(timeout or 1.0, self.tx.wait())
+            p.register(self.pty.master, events)
+        if self.to_child:
+            if self.rx.allowance():
+                p.register(self.in_w, select.POLLOUT)
+            else:
+                timeout = min(timeout or 1.0, self.rx.wait())
+        ready = dict(p.poll(None if timeout is None else max(1, int(timeout * 1000) + 1)))
+        if self.sig_r in ready:
+            os.read(self.sig_r, 64)
+        if self.lifeline is not None and self.lifeline in ready and not os.read(self.lifeline, 64):
+            self.event("owner gone")
+            self.stopping = True
+        if self.st_r in ready:
+            self.read_states()
+        if self.out_r in ready:
+            self.read_output()
+        master = ready.get(self.pty.master, 0)
+        if master & select.POLLIN:
+            self.read_client()
+        if master & (select.POLLHUP | select.POLLERR) and self.pty.connected:
+            self.read_client()
+            if self.pty.connected:
+                self.client_left()
+        if self.to_child:
+            self.write_child()
+        if self.to_host and self.pty.connected:
+            self.write_client()
+        if self.child is not None and self.pidfd in ready:
+            self.child_exited()
+        if self.ctl.fileno() in ready:
+            self.accept_control()
+
+    def shutdown(self) -> None:
+        try:
+            self.kill_child()
+        finally:
+            if self.hub is not None:
+                self.hub.stop()
+            self.answer_waiting({"ok": False, "error": "the board stopped"})
+            self.bd.state.unlink(missing_ok=True)
+            self.pty.close()
+            self.ctl.close()
+            self.event("stopped")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m harmonia.vboard.supervisor")
+    parser.add_argument("board_dir", type=Path)
+    parser.add_argument("--ready-fd", type=int, default=None)
+    parser.add_argument("--lifeline-fd", type=int, default=None)
+    args = parser.parse_args(argv)
+    return Supervisor(BoardDir(args.board_dir), args.ready_fd, args.lifeline_fd).run()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
