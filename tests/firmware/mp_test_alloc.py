@@ -7,9 +7,27 @@ from hm.codec import cobs, crc, frame, mpack, shape
 
 K = 50
 PAYLOADS = [
-    None, True, False, 0, 5, -7, 300, -70000, 2**31 + 5, 1.5, -0.0, "", "ascii text",
-    "héllo €", b"bytes", bytearray(b"ba"), memoryview(b"mv"), [], (1, 2),
-    [1, 2.5, "x", b"y", None, True, [3, [4, [5]]]], {"a": 1, "b": [2, 3.5]},
+    None,
+    True,
+    False,
+    0,
+    5,
+    -7,
+    300,
+    -70000,
+    2**31 + 5,
+    1.5,
+    -0.0,
+    "",
+    "ascii text",
+    "héllo €",
+    b"bytes",
+    bytearray(b"ba"),
+    memoryview(b"mv"),
+    [],
+    (1, 2),
+    [1, 2.5, "x", b"y", None, True, [3, [4, [5]]]],
+    {"a": 1, "b": [2, 3.5]},
 ]
 
 

@@ -34,10 +34,16 @@ def test_reader_returns_uint32_not_negative():
 
 def test_uint32_and_int32_boundaries_in_payloads():
     cases = [
-        (0x7FFFFFFF, "ce7fffffff"), (0x80000000, "ce80000000"), (0xFFFFFFFF, "ceffffffff"),
-        (-(2**31), "d280000000"), (-(2**31) - 1, "d3ffffffff7fffffff"),
-        (2**63, "cf8000000000000000"), (2**64 - 1, "cfffffffffffffffff"),
-        (-(2**63), "d38000000000000000"), (0x3FFFFFFF, "ce3fffffff"), (0x40000000, "ce40000000"),
+        (0x7FFFFFFF, "ce7fffffff"),
+        (0x80000000, "ce80000000"),
+        (0xFFFFFFFF, "ceffffffff"),
+        (-(2**31), "d280000000"),
+        (-(2**31) - 1, "d3ffffffff7fffffff"),
+        (2**63, "cf8000000000000000"),
+        (2**64 - 1, "cfffffffffffffffff"),
+        (-(2**63), "d38000000000000000"),
+        (0x3FFFFFFF, "ce3fffffff"),
+        (0x40000000, "ce40000000"),
     ]
     for v, h in cases:
         assert mpack.pack(v).hex() == h, (v, mpack.pack(v).hex())

@@ -72,8 +72,17 @@ def test_seal_into_finishes_a_payload_written_in_place():
 def test_header_fields_out_of_range_are_refused():
     buf = bytearray(64)
     good = [buf, 1, 0, 0, 0, 0, 0, 0, 1]
-    for i, bad in ((1, 0), (1, 7), (2, 256), (3, 65536), (3, -1), (4, 2**32), (5, -1),
-                   (6, 65536), (7, -1)):
+    for i, bad in (
+        (1, 0),
+        (1, 7),
+        (2, 256),
+        (3, 65536),
+        (3, -1),
+        (4, 2**32),
+        (5, -1),
+        (6, 65536),
+        (7, -1),
+    ):
         args = list(good)
         args[i] = bad
         expect_error(MalformedError, frame.encode_into, *args)

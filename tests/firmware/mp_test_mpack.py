@@ -13,14 +13,63 @@ from hm.codec.errors import (
 from mp_vectors import expect_error, same
 
 VALUES = [
-    None, True, False, 0, 1, -1, 127, 128, -32, -33, 255, 256, 65535, 65536,
-    2**31 - 1, 2**31, 2**32 - 1, 2**32, 2**63 - 1, 2**63, 2**64 - 1,
-    -(2**7), -(2**7) - 1, -(2**15), -(2**15) - 1, -(2**31), -(2**31) - 1, -(2**63),
-    0.0, -0.0, 1.5, -2.25, 1e300, float("inf"), float("-inf"),
-    "", "a", "x" * 31, "x" * 32, "y" * 255, "y" * 256, "z" * 4000, "héllo €😀",
-    b"", b"\x00", b"b" * 255, b"b" * 256, bytearray(b"ba"),
-    [], [1, [2, [3, []]]], list(range(15)), list(range(16)), list(range(70000 // 7000)),
-    {}, {"a": 1}, {1: "x", b"k": None, 2.5: [True]}, {"k" + str(i): i for i in range(16)},
+    None,
+    True,
+    False,
+    0,
+    1,
+    -1,
+    127,
+    128,
+    -32,
+    -33,
+    255,
+    256,
+    65535,
+    65536,
+    2**31 - 1,
+    2**31,
+    2**32 - 1,
+    2**32,
+    2**63 - 1,
+    2**63,
+    2**64 - 1,
+    -(2**7),
+    -(2**7) - 1,
+    -(2**15),
+    -(2**15) - 1,
+    -(2**31),
+    -(2**31) - 1,
+    -(2**63),
+    0.0,
+    -0.0,
+    1.5,
+    -2.25,
+    1e300,
+    float("inf"),
+    float("-inf"),
+    "",
+    "a",
+    "x" * 31,
+    "x" * 32,
+    "y" * 255,
+    "y" * 256,
+    "z" * 4000,
+    "héllo €😀",
+    b"",
+    b"\x00",
+    b"b" * 255,
+    b"b" * 256,
+    bytearray(b"ba"),
+    [],
+    [1, [2, [3, []]]],
+    list(range(15)),
+    list(range(16)),
+    list(range(70000 // 7000)),
+    {},
+    {"a": 1},
+    {1: "x", b"k": None, 2.5: [True]},
+    {"k" + str(i): i for i in range(16)},
 ]
 
 
@@ -38,11 +87,24 @@ def test_tuple_and_memoryview_encode_as_array_and_bin():
 
 def test_non_minimal_width_forms_decode():
     cases = [
-        ("cd0005", 5), ("ce00000005", 5), ("cf0000000000000005", 5), ("cc05", 5),
-        ("d0fb", -5), ("d1fffb", -5), ("d2fffffffb", -5), ("d3fffffffffffffffb", -5),
-        ("d005", 5), ("d9016b", "k"), ("da00016b", "k"), ("db000000016b", "k"),
-        ("c5000100", b"\x00"), ("c600000001ff", b"\xff"), ("dc000101", [1]),
-        ("dd0000000101", [1]), ("de00010102", {1: 2}), ("df000000010102", {1: 2}),
+        ("cd0005", 5),
+        ("ce00000005", 5),
+        ("cf0000000000000005", 5),
+        ("cc05", 5),
+        ("d0fb", -5),
+        ("d1fffb", -5),
+        ("d2fffffffb", -5),
+        ("d3fffffffffffffffb", -5),
+        ("d005", 5),
+        ("d9016b", "k"),
+        ("da00016b", "k"),
+        ("db000000016b", "k"),
+        ("c5000100", b"\x00"),
+        ("c600000001ff", b"\xff"),
+        ("dc000101", [1]),
+        ("dd0000000101", [1]),
+        ("de00010102", {1: 2}),
+        ("df000000010102", {1: 2}),
         ("ca3fc00000", 1.5),
     ]
     for h, want in cases:
@@ -103,11 +165,15 @@ def test_lying_lengths_raise_before_allocating():
     # Counts and lengths of up to 2**32-1 with a few bytes behind them: a typed
     # error, and only the exception object's worth of heap.
     cases = [
-        ("ddffffffff01", LengthError), ("dfffffffff0102", LengthError),
-        ("dbffffffff61", OversizeError), ("c6ffffffff00", OversizeError),
-        ("db00000fdc61", OversizeError), ("db00000fdb61", TruncatedError),
+        ("ddffffffff01", LengthError),
+        ("dfffffffff0102", LengthError),
+        ("dbffffffff61", OversizeError),
+        ("c6ffffffff00", OversizeError),
+        ("db00000fdc61", OversizeError),
+        ("db00000fdb61", TruncatedError),
         ("d90a6162", TruncatedError),
-        ("c40a00", TruncatedError), ("dc00030102", LengthError),
+        ("c40a00", TruncatedError),
+        ("dc00030102", LengthError),
     ]
     for h, cls in cases:
         used, err = _alloc(mpack.unpack, bytes.fromhex(h))
@@ -141,3 +207,11 @@ def test_float32_board_emits_float32():
     finally:
         mpack.FLOAT32 = saved
     assert mpack.pack(1.5) == b"\xcb\x3f\xf8" + bytes(6)
+
+
+def test_a_failed_decode_leaves_no_state_behind():
+    # The cursor's view of a buffer must not outlive a decode that raised.
+    expect_error(TruncatedError, mpack.unpack, b"\x92\xa1x\xa5abc")
+    assert mpack.unpack(b"\x92\xa1y\xa1z") == ["y", "z"]
+    expect_error(TruncatedError, mpack.unpack, bytearray(b"\x92\xc4\x01\x00\xc4\x09"))
+    assert mpack.unpack(b"\xc4\x02ok") == b"ok"

@@ -6,9 +6,14 @@ from mp_vectors import expect_error, same
 
 def test_writer_gives_the_generic_encoders_bytes():
     cases = [
-        ("iif", [1, 2, 3.5]), ("iif", [-1, 70000, -0.0]), ("iif", [2**63, -(2**63), 1e300]),
-        ("sb?x", ["héllo", b"\x00", True, {"a": [1, None]}]), ("f", [float("inf")]),
-        ("s", ["x" * 300]), ("b", [bytearray(b"ab")]), ("x" * 15, list(range(15))),
+        ("iif", [1, 2, 3.5]),
+        ("iif", [-1, 70000, -0.0]),
+        ("iif", [2**63, -(2**63), 1e300]),
+        ("sb?x", ["héllo", b"\x00", True, {"a": [1, None]}]),
+        ("f", [float("inf")]),
+        ("s", ["x" * 300]),
+        ("b", [bytearray(b"ab")]),
+        ("x" * 15, list(range(15))),
     ]
     buf = bytearray(512)
     for codes, vals in cases:
@@ -22,9 +27,7 @@ def test_writer_gives_the_generic_encoders_bytes():
 
 def test_reader_accepts_every_width_form_of_its_kinds():
     s = shape.Shape("iifsb?")
-    data = bytes.fromhex(
-        "dc0006" "cd0005" "d3ffffffffffffffff" "ca3fc00000" "da000161" "c5000162" "c2"
-    )
+    data = bytes.fromhex("dc0006cd0005d3ffffffffffffffffca3fc00000da000161c5000162c2")
     out = [None] * 6
     assert s.unpack_into(data, 0, len(data), out) == [5, -1, 1.5, "a", b"b", False]
 

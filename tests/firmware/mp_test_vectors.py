@@ -85,8 +85,16 @@ def test_frame_vectors_encode():
         auth = None if v["auth"] is None else unhex(v["auth"])
         payload = from_tagged(v["payload"])
         n = frame.encode_into(
-            buf, h["type"], h["flags"], h["seq"], h["src"], h["dst"], h["svc"], h["mth"],
-            payload, auth,
+            buf,
+            h["type"],
+            h["flags"],
+            h["seq"],
+            h["src"],
+            h["dst"],
+            h["svc"],
+            h["mth"],
+            payload,
+            auth,
         )
         assert bytes(buf[:n]) == unhex(v["hex"]), "encode gives " + bytes(buf[:n]).hex()[:80]
 

@@ -30,7 +30,7 @@ MAX_STR = const(4059)
 
 _pos = 0
 _end = 0
-_src = None
+_src = b""
 _mv = None  # memoryview of _src, made on the first str/bin
 # Floats are read by copying their bytes into a one-element array: no tuple, no struct.
 _f64 = array("d", [0.0])
@@ -40,12 +40,13 @@ _LE = 1 if sys.byteorder == "little" else 0
 
 def begin(buf, off, end):
     """Point the cursor at buf[off:end] (one payload); returns off."""
-    global _pos, _end, _src
+    global _pos, _end, _src, _mv
     if off < 0 or off > end or end > len(buf):
         raise ValueError("range outside buffer")
     if end - off > MAX_PAYLOAD:
         raise OversizeError("payload longer than 4059 bytes")
     _src = buf
+    _mv = None  # a decode that raised left the previous buffer's view here
     _pos = off
     _end = end
     return off
@@ -55,7 +56,7 @@ def finish():
     """The value must have ended exactly at the end of the payload."""
     global _mv, _src
     _mv = None
-    _src = None
+    _src = b""
     if _pos != _end:
         raise MalformedError("trailing bytes after the value")
 

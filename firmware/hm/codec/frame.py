@@ -74,8 +74,9 @@ def ident(name):
 
 
 @micropython.viper
-def pack_header(buf, typ: int, flags: int, seq: int, src: int, dst: int, svc: int, mth: int,
-                plen: int):
+def pack_header(
+    buf, typ: int, flags: int, seq: int, src: int, dst: int, svc: int, mth: int, plen: int
+):
     """Write the 19-byte header at buf[0:19] (the bytes of struct '>BBBHIIHHH').
 
     Stores into ptr8 keep the low byte, so a 32-bit viper int (a board) writes the
