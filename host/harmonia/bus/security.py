@@ -111,10 +111,6 @@ class Security:
         counter = int.from_bytes(frame.auth[4:8], "big")
         return self._admit(frame.header.src, nonce, counter)
 
-    def forget(self, src: int) -> None:
-        """Drop a peer's window (it is lost; its retired nonces go with it)."""
-        self._windows.pop(src, None)
-
     def _tag(self, raw: bytes) -> bytes:
         assert self.key is not None
         return hmac.new(self.key, auth_input(raw), hashlib.sha256).digest()[:TAG_SIZE]
