@@ -197,3 +197,22 @@ def _route(caller: BusNode, callee: BusNode) -> Any:
 
     link = callee.links[0]
     return Route(caller.links[0], (link.address, link.port))  # type: ignore[attr-defined]
+
+
+def test_tag_is_hmac_of_header_payload_nonce_counter_with_hops_zeroed() -> None:
+    import hashlib
+    import hmac
+
+    from harmonia.codec import set_hops
+
+    sealer = Security(KEY, 0x01020304)
+    wire = sealer.seal(Header(REQUEST, 0, 9, 0x10, 0x20, 1, 2), ["x"])
+    plen = int.from_bytes(wire[17:19], "big")
+    header, payload = wire[:19], wire[19 : 19 + plen]
+    nonce, counter, tag = wire[19 + plen : 23 + plen], wire[23 + plen : 27 + plen], wire[-10:-2]
+    assert (nonce, counter) == (bytes.fromhex("01020304"), (1).to_bytes(4, "big"))
+    assert header[2] & 0x01  # AUTH flag set in the covered header
+    expected = hmac.new(KEY, header + payload + nonce + counter, hashlib.sha256).digest()[:8]
+    assert tag == expected
+    hopped = set_hops(wire, 3)  # a bridge on the way does not invalidate the tag
+    assert Security(KEY, 5).check(decode_frame(hopped), hopped) is Verdict.OK
