@@ -23,36 +23,77 @@ def soft_reset():
     raise SystemExit
 
 
+class _Root:
+    """The filesystem at /: the flash, plus the host's import directories, read-only, at
+    /.hm0, /.hm1 ... which no listing shows (like a board's frozen modules)."""
+
+    def __init__(self, flash, hidden):
+        self._flash = flash
+        self._hidden = hidden
+
+    def _route(self, path):
+        for point, fs in self._hidden:
+            if path == point or path.startswith(point + "/"):
+                return fs, path[len(point) :] or "/"
+        if self._flash is None:
+            raise OSError(19)  # ENODEV: the flash did not mount
+        return self._flash, path
+
+    def mount(self, readonly, mkfs):
+        for _point, fs in self._hidden:
+            fs.mount(True, False)
+        if self._flash is not None:
+            self._flash.mount(readonly, mkfs)
+
+    def umount(self):
+        if self._flash is not None:
+            self._flash.umount()
+
+    def getcwd(self):
+        return self._flash.getcwd() if self._flash is not None else "/"
+
+    def rename(self, old, new):
+        fs, a = self._route(old)
+        _fs, b = self._route(new)
+        return fs.rename(a, b)
+
+
+def _routed(op):
+    def call(self, path, *args):
+        fs, p = self._route(path)
+        return getattr(fs, op)(p, *args)
+
+    return call
+
+
+for _op in ("ilistdir", "open", "stat", "statvfs", "chdir", "mkdir", "remove", "rmdir"):
+    setattr(_Root, _op, _routed(_op))
+
+
 def _mount(con):
-    """Flash at /, each host import directory read-only at /.hmN; returns the import path."""
+    """Mount the flash image and the host import directories at /; returns sys.path."""
     runtime = _vrepl._RUNTIME.rstrip("/")
     dirs = [d for d in (os.getenv("MICROPYPATH") or "").split(":") if d and d != runtime]
-    fs = None
-    try:
-        dev = FileBlockDevice(os.getenv("HM_FLASH"), int(os.getenv("HM_FLASH_BLOCK") or 4096))
-        fs = vfs.VfsLfs2(dev)
-    except (OSError, TypeError) as e:
-        fs = e
-    vfs.umount("/")
-    if not isinstance(fs, Exception):
+    hidden = []
+    for d in dirs:
         try:
-            vfs.mount(fs, "/")
-        except OSError as e:
-            fs = e
-    if isinstance(fs, Exception):
-        con.notify(b"F")
-        con.write(b"\r\nflash image cannot be mounted (" + repr(fs).encode() + b")\r\n")
-    path = ["", ".frozen"]
-    for i, d in enumerate(dirs):
-        point = "/.hm" + str(i)
-        try:
-            vfs.mount(vfs.VfsPosix(d), point, readonly=True)
-            path.append(point)
+            hidden.append(("/.hm" + str(len(hidden)), vfs.VfsPosix(d)))
         except OSError:
             pass
-    path.append("/lib")
+    flash = None
+    try:
+        dev = FileBlockDevice(os.getenv("HM_FLASH"), int(os.getenv("HM_FLASH_BLOCK") or 4096))
+        flash = vfs.VfsLfs2(dev)
+        flash.mount(False, False)
+        flash.umount()
+    except (OSError, TypeError) as e:
+        flash = None
+        con.notify(b"F")
+        con.write(b"\r\nflash image cannot be mounted (" + repr(e).encode() + b")\r\n")
+    vfs.umount("/")
+    vfs.mount(_Root(flash, hidden), "/")
     os.chdir("/")
-    return path
+    return ["", ".frozen"] + [point for point, _fs in hidden] + ["/lib"]
 
 
 def main(g):
