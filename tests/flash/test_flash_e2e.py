@@ -81,15 +81,16 @@ def test_no_port_flashes_a_virtual_board(
         ),
         progress=lambda stage, done, total: stages.__setitem__(stage, (done, total)),
     )
-    assert result.virtual and result.image == tmp_path / "flash.bin"
+    board_dir = tmp_path / "vboards" / "virt"
+    assert result.virtual_board == "virt" and result.image == board_dir / "flash.img"
     assert result.port.startswith("socket://127.0.0.1:")
+    assert result.next_step is not None and "start virtual board virt" in result.next_step
     assert set(stages) == {"connect", "firmware", "filesystem"}
     assert all(done == total for done, total in stages.values())
-    files = _check_image(tmp_path / "flash.bin", c3_profile, c3_firmware, framework_dir)
+    files = _check_image(board_dir / "rom.bin", c3_profile, c3_firmware, framework_dir)
     assert json.loads(files["/hm.json"])["name"] == "virt"
-    # the filesystem region, on its own, is the littlefs image a virtual board mounts
-    fs_image = (tmp_path / "fs.img").read_bytes()
-    assert read_image(c3_profile, fs_image) == files
+    # the filesystem region, on its own, is the littlefs image the virtual board mounts
+    assert read_image(c3_profile, (board_dir / "flash.img").read_bytes()) == files
 
 
 def test_uncompressed_flash_over_a_pty(

@@ -19,10 +19,11 @@ examples:
   harmonia flash --board esp32-c3-devkitm-1 --firmware fw.bin   # no --port: a virtual board
   harmonia flash --board rpi-pico-w --firmware RPI_PICO_W.uf2    # onto the BOOTSEL drive
 
-With no --port the target is a virtual board: a simulated ESP32-C3 ROM loader on
-loopback, backed by the virtual board's flash image (HARMONIA_VIRTUAL_DIR/<board>/flash.bin,
-default ~/.local/state/harmonia/virtual/<board>/); its filesystem region is saved as
-fs.img beside it for the virtual board to boot from. Firmware given by name, or not at
+With no --port the target is a virtual board, named like --name (else the profile):
+a simulated ESP32-C3 ROM loader on loopback, backed by that virtual board's whole flash
+(rom.bin in its directory under HARMONIA_STATE_DIR, default ~/.local/state/harmonia/
+vboards/NAME/). The written filesystem region becomes the board's flash.img, which it
+boots from; a running virtual board is reset onto it. Firmware given by name, or not at
 all, is looked up in the local cache (HARMONIA_FIRMWARE_CACHE, default
 ~/.cache/harmonia/firmware); nothing is downloaded.
 """
@@ -73,7 +74,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument("--cache", type=Path, metavar="DIR", help="firmware cache directory")
     parser.add_argument(
-        "--virtual-dir", type=Path, metavar="DIR", help="virtual board state (no --port)"
+        "--virtual-dir",
+        type=Path,
+        metavar="DIR",
+        help="virtual boards' state directory (no --port)",
     )
     parser.add_argument("--no-compress", action="store_true", help="send the data uncompressed")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
@@ -109,7 +113,7 @@ def _print(result: FlashResult, verbose: bool) -> None:
     if verbose:
         for line in result.log:
             print(f"  esptool: {line}")
-    where = "a virtual board" if result.virtual else result.port
+    where = f"virtual board {result.virtual_board}" if result.virtual_board else result.port
     print(f"flashed {result.board} ({result.chip}) on {where} in {result.seconds:.1f} s")
     for region in result.regions:
         print(
@@ -120,7 +124,7 @@ def _print(result: FlashResult, verbose: bool) -> None:
         mpy = sum(1 for f in result.files if f.endswith(".mpy"))
         print(f"  filesystem holds {len(result.files)} files: /hm.json and {mpy} framework .mpy")
     if result.image is not None:
-        print(f"  virtual flash image: {result.image}")
+        print(f"  virtual board filesystem: {result.image}")
     if result.next_step:
         print(f"next: {result.next_step}")
 

@@ -67,12 +67,18 @@ def _flash_esp(
     with ExitStack() as stack:
         target = None
         if port is None:
-            directory = config.virtual_dir or virtual.default_dir(profile)
-            target = stack.enter_context(virtual.virtual_loader(profile, directory))
+            name = config.board.name or profile.name
+            target = stack.enter_context(virtual.virtual_loader(profile, name, config.virtual_dir))
             port = target.port
         chip, regions, lines = esp.write_esp(profile, port, writes, config, progress)
+    next_step = None
     if target is not None:
-        virtual.extract_fs(profile, target.image, target.fs_image)
+        virtual.finish(profile, target, reset=config.after == "hard-reset")
+        if not target.running:
+            next_step = (
+                f"start virtual board {target.name} (profile {profile.name}) to boot "
+                "from what was flashed"
+            )
     return FlashResult(
         board=profile.name,
         port=port,
@@ -81,8 +87,9 @@ def _flash_esp(
         firmware=path,
         regions=regions,
         files=tuple(sorted(files)),
-        virtual=target is not None,
-        image=target.image if target is not None else None,
+        virtual_board=target.name if target is not None else None,
+        image=target.fs_image if target is not None else None,
+        next_step=next_step,
         log=lines,
     )
 

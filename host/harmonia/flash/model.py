@@ -94,7 +94,7 @@ class FlashConfig:
     framework_dir: Path | None = None  # prebuilt .mpy tree; default: build firmware/ now
     build_dir: Path | None = None  # where to build it; default: a temporary directory
     bootsel_dirs: tuple[Path, ...] = ()  # extra places to look for an RP2 BOOTSEL drive
-    virtual_dir: Path | None = None  # no port: the virtual board's state directory
+    virtual_dir: Path | None = None  # no port: the vboard state dir (default: vboard's own)
 
 
 @dataclass(frozen=True)
@@ -114,8 +114,8 @@ class FlashResult:
     firmware: Path
     regions: tuple[Region, ...] = ()
     files: tuple[str, ...] = ()  # paths on the board's filesystem
-    virtual: bool = False
-    image: Path | None = None  # the virtual board's flash image
+    virtual_board: str | None = None  # no port: the virtual board that was flashed
+    image: Path | None = None  # its filesystem image (flash.img), which it boots from
     next_step: str | None = None
     seconds: float = 0.0
     log: tuple[str, ...] = ()  # esptool's own lines, for --verbose and bug reports

@@ -1,10 +1,12 @@
 """No port given: flash a virtual board through a simulated ROM loader on loopback.
 
-The virtual board's whole flash lives in `<dir>/flash.bin` (the profile's
-`flash_size`); a `RomSim` serves it on `socket://127.0.0.1:PORT` for the length
-of the flash, so the virtual path runs the same esptool code as a real board.
-Afterwards the filesystem region is also saved as `<dir>/fs.img`, the littlefs2
-image a virtual board mounts at boot.
+The target is the virtual board named like the board's config (`--name`, else the
+profile name) in the vboard state directory. Its whole flash lives in `rom.bin`
+beside the board's `flash.img` (the littlefs2 image its MicroPython mounts at /):
+a `RomSim` serves `rom.bin` on `socket://127.0.0.1:PORT` for the length of the
+flash, so the virtual path runs the same esptool code as a real board. Before,
+the filesystem region is loaded from `flash.img`; after, it is written back, and a
+running board is hard-reset so that it boots from what was flashed.
 """
 
 from __future__ import annotations
@@ -17,41 +19,59 @@ from pathlib import Path
 
 from ..boards import BoardProfile
 from ..romsim import RomSim
+from .errors import FlashError
 from .firmware import chip_key
 
-FLASH_FILE = "flash.bin"
-FS_FILE = "fs.img"
-
-
-def default_dir(profile: BoardProfile) -> Path:
-    """`HARMONIA_VIRTUAL_DIR/<board>`, else `$XDG_STATE_HOME/harmonia/virtual/<board>`."""
-    if env := os.environ.get("HARMONIA_VIRTUAL_DIR"):
-        return Path(env) / profile.name
-    base = Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state")
-    return base / "harmonia" / "virtual" / profile.name
+ROM_FILE = "rom.bin"
 
 
 @dataclass(frozen=True)
 class VirtualTarget:
+    name: str
+    state_dir: Path
     port: str
     image: Path  # the whole flash
-    fs_image: Path  # the filesystem region, as its own littlefs2 image
+    fs_image: Path  # the filesystem region, as the board mounts it
+    running: bool
 
 
 @contextmanager
-def virtual_loader(profile: BoardProfile, directory: Path) -> Iterator[VirtualTarget]:
+def virtual_loader(
+    profile: BoardProfile, name: str, state_dir: Path | None
+) -> Iterator[VirtualTarget]:
     """A simulated chip of the profile's kind in download mode, for as long as the block runs."""
-    directory.mkdir(parents=True, exist_ok=True)
-    image = directory / FLASH_FILE
-    with RomSim(image, profile.flash_size, chip=chip_key(profile.mcu)) as sim:
-        yield VirtualTarget(sim.port, image, directory / FS_FILE)
+    from ..vboard import default_state_dir
+    from ..vboard.state import BoardConfig, board_dir, read_state
+
+    state_dir = state_dir or default_state_dir()
+    where = board_dir(state_dir, name)
+    state = read_state(where)
+    other = state.profile if state is not None else None
+    if other is None and where.config.exists():
+        other = BoardConfig.load(where.config).profile
+    if other is not None and other != profile.name:
+        raise FlashError(
+            f"virtual board {name} is a {other} board, not {profile.name}: give another "
+            f"--name, or remove {where.root}"
+        )
+    where.root.mkdir(parents=True, exist_ok=True)
+    rom = where.root / ROM_FILE
+    with RomSim(rom, profile.flash_size, chip=chip_key(profile.mcu)) as sim:
+        if where.flash.is_file() and where.flash.stat().st_size == profile.fs_size:
+            sim.flash.erase(profile.fs_offset, profile.fs_size)
+            sim.flash.program(profile.fs_offset, where.flash.read_bytes())
+        yield VirtualTarget(name, state_dir, sim.port, rom, where.flash, state is not None)
 
 
-def extract_fs(profile: BoardProfile, image: Path, fs_image: Path) -> None:
-    """Copy the filesystem region of the flash image into its own file (atomically)."""
-    with open(image, "rb") as flash:
+def finish(profile: BoardProfile, target: VirtualTarget, reset: bool) -> None:
+    """Write the flashed filesystem region back to the board's image; reset it if it runs."""
+    with open(target.image, "rb") as flash:
         flash.seek(profile.fs_offset)
         region = flash.read(profile.fs_size)
-    tmp = fs_image.with_name(fs_image.name + ".tmp")
+    tmp = target.fs_image.with_name(f".{target.fs_image.name}.{os.getpid()}.tmp")
     tmp.write_bytes(region)
-    tmp.replace(fs_image)
+    os.replace(tmp, target.fs_image)  # a running MicroPython keeps the old file until reset
+    if target.running and reset:
+        from ..vboard import VirtualBoard
+
+        VirtualBoard.attach(target.name, target.state_dir).reset(hard=True)
