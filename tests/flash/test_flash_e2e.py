@@ -156,3 +156,29 @@ def test_help_shows_an_example() -> None:
     assert "examples:" in out
     assert "harmonia flash --board esp32-c3-devkitm-1 --port" in out
     assert "virtual board" in out
+
+
+def test_two_boards_flash_in_parallel_each_with_its_own_log(
+    romsim: Callable[..., RomSim], c3_profile: BoardProfile, c3_firmware: Path, framework_dir: Path
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    sims = [romsim(), romsim()]
+
+    def one(sim: RomSim) -> tuple[str, list[str]]:
+        stages: list[str] = []
+        config = FlashConfig(board=BoardConfig(name=sim.port), framework_dir=framework_dir)
+        result = flash(
+            c3_profile.name, sim.port, c3_firmware, config=config,
+            progress=lambda stage, done, total: stages.append(stage),
+        )  # fmt: skip
+        assert any("Hash of data verified" in line for line in result.log)
+        return result.port, stages
+
+    with ThreadPoolExecutor(2) as pool:
+        results = list(pool.map(one, sims))
+    assert [port for port, _ in results] == [sim.port for sim in sims]
+    for sim, (_, stages) in zip(sims, results, strict=True):
+        assert stages[0] == "connect" and stages[-1] == "filesystem"
+        files = _check_image(sim.flash.path, c3_profile, c3_firmware, framework_dir)
+        assert json.loads(files["/hm.json"])["name"] == sim.port

@@ -104,3 +104,28 @@ def test_an_esp_image_is_not_a_uf2(tmp_path: Path, c3_firmware: Path) -> None:
     drive = _drive(tmp_path, "RPI-RP2", RP2040_INFO)
     with pytest.raises(WrongFirmwareError, match="takes a UF2 file"):
         flash("rpi-pico-w", None, c3_firmware, config=FlashConfig(bootsel_dirs=(drive,)))
+
+
+def test_framework_goes_on_over_the_repl_after_the_uf2(
+    tmp_path: Path, uf2: Callable[[int], Path]
+) -> None:
+    """The rebooted board is a virtual Pico W; its REPL takes the framework and /hm.json."""
+    from harmonia.flash import BoardConfig
+    from harmonia.vboard import VirtualBoard
+
+    drive = _drive(tmp_path, "RPI-RP2", RP2040_INFO)
+    with VirtualBoard("pico", profile="rpi-pico-w", state_dir=tmp_path / "state") as board:
+        stages: dict[str, tuple[int, int]] = {}
+        result = flash(
+            "rpi-pico-w",
+            None,
+            uf2(RP2040),
+            config=FlashConfig(
+                board=BoardConfig(name="pico"), bootsel_dirs=(drive,), repl_port=board.port
+            ),
+            progress=lambda stage, done, total: stages.__setitem__(stage, (done, total)),
+        )
+        assert result.next_step is None and "/hm.json" in result.files
+        assert stages["framework"] == (len(result.files), len(result.files))
+        out = board.exec("import os; print(open('/hm.json').read()); print(os.listdir('/lib/hm'))")
+        assert '"name": "pico"' in out and "__init__.mpy" in out

@@ -17,7 +17,8 @@ examples:
   harmonia flash --board esp32-c3-devkitm-1 --port /dev/ttyUSB0 \\
       --firmware ESP32_GENERIC_C3-20250415-v1.25.0.bin --name kitchen --wifi 'MyNet:secret'
   harmonia flash --board esp32-c3-devkitm-1 --firmware fw.bin   # no --port: a virtual board
-  harmonia flash --board rpi-pico-w --firmware RPI_PICO_W.uf2    # onto the BOOTSEL drive
+  harmonia flash --board rpi-pico-w --firmware RPI_PICO_W.uf2 --repl-port /dev/ttyACM0
+      # UF2 onto the BOOTSEL drive, then the framework over the REPL once it reboots
 
 With no --port the target is a virtual board, named like --name (else the profile):
 a simulated ESP32-C3 ROM loader on loopback, backed by that virtual board's whole flash
@@ -80,6 +81,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="virtual boards' state directory (no --port)",
     )
     parser.add_argument("--no-compress", action="store_true", help="send the data uncompressed")
+    parser.add_argument(
+        "--repl-port",
+        metavar="P",
+        help="RP2: the board's REPL port after the reboot; the framework goes on over it",
+    )
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     parser.add_argument("-v", "--verbose", action="store_true", help="show esptool's log")
     parser.set_defaults(func=run)
@@ -94,6 +100,7 @@ def run(args: argparse.Namespace) -> int:
         after=args.after,
         compress=not args.no_compress,
         virtual_dir=args.virtual_dir,
+        repl_port=args.repl_port,
     )
     if args.cache is not None:
         config = replace(config, cache_dir=args.cache)

@@ -105,16 +105,29 @@ def _flash_rp2(
     firmware.check_uf2(path, data, profile)
     drive = uf2.pick_drive(profile, port, config.bootsel_dirs)
     uf2.copy_uf2(drive, uf2.uf2_name(path), data, progress)
+    files: dict[str, bytes] = {}
+    next_step = None
+    if config.repl_port is not None:
+        files = fsimage.board_files(
+            profile,
+            config.board,
+            fsimage.framework_files(profile, config.framework_dir, config.build_dir),
+        )
+        uf2.wait_for_port(config.repl_port, config.repl_wait)
+        uf2.install_over_repl(config.repl_port, files, progress=progress)
+    else:
+        next_step = (
+            "the board reboots into MicroPython; put the framework on over its REPL: "
+            "run this again with --repl-port PORT, or use harmonia deploy"
+        )
     return FlashResult(
         board=profile.name,
         port=str(drive.path),
         method="uf2",
         chip=drive.chip or profile.mcu,
         firmware=path,
-        next_step=(
-            "the board reboots into MicroPython; put the framework on over its REPL: "
-            f"harmonia deploy --board {profile.name} --port PORT"
-        ),
+        files=tuple(sorted(files)),
+        next_step=next_step,
     )
 
 

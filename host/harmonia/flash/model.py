@@ -12,7 +12,8 @@ from typing import Any
 from .errors import BoardConfigError
 
 Progress = Callable[[str, int, int], None]
-"""`progress(stage, done, total)`: stage is "connect", "firmware", "filesystem" or "copy"."""
+"""`progress(stage, done, total)`: "connect", "firmware", "filesystem" (ESP32), or
+"copy" and "framework" (RP2)."""
 
 CONFIG_PATH = "/hm.json"
 GROUP_KEY_BYTES = 32
@@ -94,6 +95,8 @@ class FlashConfig:
     framework_dir: Path | None = None  # prebuilt .mpy tree; default: build firmware/ now
     build_dir: Path | None = None  # where to build it; default: a temporary directory
     bootsel_dirs: tuple[Path, ...] = ()  # extra places to look for an RP2 BOOTSEL drive
+    repl_port: str | None = None  # RP2: the REPL port after the reboot, for the framework
+    repl_wait: float = 20.0  # seconds to wait for that port to appear
     virtual_dir: Path | None = None  # no port: the vboard state dir (default: vboard's own)
 
 

@@ -9,12 +9,19 @@ littlefs starts empty. The framework and `/hm.json` then go on over the REPL
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..boards import BoardProfile
-from .errors import BootselDriveNotFoundError, FlashError, PortVanishedError, WrongChipError
+from .errors import (
+    BootselDriveNotFoundError,
+    FlashError,
+    PortNotFoundError,
+    PortVanishedError,
+    WrongChipError,
+)
 from .model import Progress
 
 INFO_FILE = "INFO_UF2.TXT"
@@ -137,7 +144,12 @@ def copy_uf2(drive: BootselDrive, name: str, data: bytes, progress: Progress | N
     return target
 
 
-def install_over_repl(port: str, files: Mapping[str, bytes], baudrate: int = 115200) -> None:
+def install_over_repl(
+    port: str,
+    files: Mapping[str, bytes],
+    baudrate: int = 115200,
+    progress: Progress | None = None,
+) -> None:
     """Put `files` (path on the board -> bytes) on a running MicroPython board over its
     REPL, through mpremote's transport. `harmonia deploy` supersedes this with its diff
     and atomic switch; this is the first install right after a UF2 flash."""
@@ -149,9 +161,9 @@ def install_over_repl(port: str, files: Mapping[str, bytes], baudrate: int = 115
     except Exception as exc:
         raise FlashError(f"cannot open the REPL on {port}: {exc}") from exc
     try:
-        transport.enter_raw_repl()
+        transport.enter_raw_repl(soft_reset=False)
         made: set[str] = set()
-        for path, data in sorted(files.items()):
+        for index, (path, data) in enumerate(sorted(files.items()), 1):
             parts = path.strip("/").split("/")[:-1]
             for depth in range(1, len(parts) + 1):
                 directory = "/" + "/".join(parts[:depth])
@@ -159,11 +171,26 @@ def install_over_repl(port: str, files: Mapping[str, bytes], baudrate: int = 115
                     transport.fs_mkdir(directory)
                 made.add(directory)
             transport.fs_writefile(path, data)
+            if progress:
+                progress("framework", index, len(files))
         transport.exit_raw_repl()
     except TransportError as exc:
         raise FlashError(f"the board on {port} refused a file: {exc}") from exc
     finally:
         transport.close()
+
+
+def wait_for_port(port: str, timeout: float) -> None:
+    """Wait for the board's serial port to come up after the UF2 reboot."""
+    deadline = time.monotonic() + timeout
+    while not os.path.exists(port):
+        if time.monotonic() > deadline:
+            raise PortNotFoundError(
+                f"{port} did not appear within {timeout:.0f} s of the UF2 copy: check that "
+                "the board rebooted into MicroPython (`harmonia ports`) and run "
+                "`harmonia deploy` to put the framework on"
+            )
+        time.sleep(0.1)
 
 
 def uf2_name(firmware: Path) -> str:
