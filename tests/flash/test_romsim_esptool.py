@@ -103,3 +103,25 @@ def test_an_esp32_is_told_apart_by_its_magic_word(
     sim = romsim(chip="esp32")
     result = esptool(sim.port, "chip-id")
     assert "This chip is ESP32, not ESP32-C3" in result.stdout + result.stderr
+
+
+def test_a_vanished_pty_comes_back_under_its_link_and_esptool_recovers(
+    esptool: Esptool, c3_firmware: Path, tmp_path: Path
+) -> None:
+    """Like a USB port that re-enumerates: a new pty, the same /dev/serial/by-id-style link."""
+    from harmonia.romsim import Faults
+
+    link = tmp_path / "ttyESP"
+    with RomSim(
+        tmp_path / "flash.bin",
+        0x400000,
+        transport="pty",
+        link=link,
+        faults=Faults(vanish_after_blocks=5),
+    ) as sim:
+        first = link.resolve()
+        out = _ok(esptool(str(link), "write-flash", "0x0", str(c3_firmware)))
+        assert "Lost connection, retrying" in out
+        assert link.resolve() != first
+        assert sim.flash.read(0, c3_firmware.stat().st_size) == c3_firmware.read_bytes()
+    assert not link.exists()
