@@ -91,8 +91,8 @@ class Board:
     def pin_number(self, p: Any) -> int:
         """A pin number from a number or a board pin name ("LED")."""
         n = self.facts.npins
-        if isinstance(p, str) and p.upper() in self.facts.pins:
-            p = self.facts.pins[p.upper()]
+        if isinstance(p, str) and p in self.facts.pins:
+            p = self.facts.pins[p]
         if not isinstance(p, int) or isinstance(p, bool) or p < 0 or (n and p >= n):
             raise HardwareRequestError(
                 f"{self.facts.name} has no pin {p!r}"

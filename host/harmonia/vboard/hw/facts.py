@@ -9,6 +9,7 @@ not say falls back to the `virtual` board's values.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -24,7 +25,7 @@ class BoardFacts:
     mac: bytes  # WLAN MAC: a locally administered address from the same digest
     freq: int
     pins: dict[str, int]  # named pins, e.g. {"LED": 8}
-    npins: int  # valid pin numbers are 0..npins-1; 0 means any
+    npins: int  # valid pin numbers are 0..npins-1; 0 means any (no pin table)
     wifi: bool
 
 
@@ -38,14 +39,33 @@ def _get(profile: object, *names: str) -> Any:
     return None
 
 
+def _port_pin(name: str) -> int | None:
+    """STM32-style port pins number as the port does: PA0 = 0, PB0 = 16, PC13 = 45."""
+    m = re.fullmatch(r"P([A-K])(\d{1,2})", name)
+    return None if m is None else (ord(m[1]) - ord("A")) * 16 + int(m[2])
+
+
 def _named_pins(profile: object) -> dict[str, int]:
-    pins: dict[str, int] = {}
+    """Every pin name a profile gives, as a number: board names ("LED", "D13") and the
+    port names they stand for ("PA5", "WL_GPIO1"); names with no number of their own
+    get numbers above the numbered pins."""
     table = _get(profile, "pins")
-    if isinstance(table, Mapping):
-        pins.update({str(k).upper(): v for k, v in table.items() if isinstance(v, int)})
+    entries: dict[str, Any] = dict(table) if isinstance(table, Mapping) else {}
     led = _get(profile, "led_pin", "led")
-    if isinstance(led, int):
-        pins["LED"] = led
+    if led is not None and "LED" not in entries:
+        entries["LED"] = led
+    pins: dict[str, int] = {}
+    for target in entries.values():
+        number = _port_pin(target) if isinstance(target, str) else None
+        if number is not None:
+            pins[target] = number
+    numbers = [v for v in entries.values() if isinstance(v, int)] + list(pins.values())
+    spare = max(numbers, default=-1) + 1
+    for target in sorted({t for t in entries.values() if isinstance(t, str)} - set(pins)):
+        pins[target] = spare
+        spare += 1
+    for name, target in entries.items():
+        pins[str(name)] = target if isinstance(target, int) else pins[target]
     return pins
 
 
@@ -64,15 +84,15 @@ def board_facts(name: str, profile: object | None) -> BoardFacts:
         return BoardFacts(name, digest[:6], _mac(digest), DEFAULT_FREQ, {}, 0, True)
     family = str(_get(profile, "family", "firmware_family", "port") or "").lower()
     uid_len = next((n for key, n in UID_BYTES.items() if key in family), 6)
-    freq = _get(profile, "cpu_freq_hz", "cpu_hz", "freq_hz", "freq")
-    npins = _get(profile, "gpio_count", "npins", "pin_count")
+    freq = _get(profile, "cpu_freq", "cpu_freq_hz")
+    pins = _named_pins(profile)
     return BoardFacts(
         name=name,
         uid=digest[:uid_len],
         mac=_mac(digest),
         freq=freq if isinstance(freq, int) and freq > 0 else DEFAULT_FREQ,
-        pins=_named_pins(profile),
-        npins=npins if isinstance(npins, int) and npins > 0 else 0,
+        pins=pins,
+        npins=max(pins.values(), default=-1) + 1,  # a board with a pin table has only those
         wifi=_has_wifi(profile),
     )
 

@@ -36,7 +36,7 @@ RESET_EXIT_CODE = 66  # machine.reset() with no on_reset hook ends the child wit
 # (the supervisor's "hard reset" exit code, see runtime/_vboard.py)
 KICK_SIGNAL = signal.SIGUSR2  # wakes the child's main thread out of a blocking call
 ACK_TIMEOUT = 2.0  # seconds a host change waits for the child to take it in
-RUNTIME_DIR = Path(__file__).resolve().parents[1] / "runtime"
+RUNTIME_DIR = Path(__file__).resolve().parent / "runtime"  # the child's machine, network
 PYSTART_DIR = Path(__file__).resolve().parent / "pystart"
 CAUSES = {"power": 1, "hard": 2, "watchdog": 3, "deepsleep": 4, "soft": 5}
 

@@ -1,3 +1,4 @@
+# mypy: ignore-errors
 # `network` for a Harmonia virtual board. WLAN.connect() gives the board the
 # address its host assigned ($HM_ADDR, default 127.0.0.1); the hub decides which
 # networks are in range and records the state for the host to see.
@@ -28,9 +29,9 @@ AUTH_WPA_PSK = const(2)
 AUTH_WPA2_PSK = const(3)
 AUTH_WPA_WPA2_PSK = const(4)
 
-PM_NONE = const(0)
-PM_PERFORMANCE = const(1)
-PM_POWERSAVE = const(2)
+PM_NONE = 0  # plain ints: WLAN repeats these names
+PM_PERFORMANCE = 1
+PM_POWERSAVE = 2
 
 _ADDR = os.getenv("HM_ADDR") or "127.0.0.1"
 _hostname = [_hw.info["name"]]
@@ -54,11 +55,11 @@ def country(code=None):
 
 
 class WLAN:
-    IF_STA = const(0)
-    IF_AP = const(1)
-    PM_NONE = const(0)
-    PM_PERFORMANCE = const(1)
-    PM_POWERSAVE = const(2)
+    IF_STA = 0
+    IF_AP = 1
+    PM_NONE = 0
+    PM_PERFORMANCE = 1
+    PM_POWERSAVE = 2
 
     def __init__(self, interface_id=STA_IF):
         if interface_id not in (STA_IF, AP_IF):

@@ -1,3 +1,4 @@
+# mypy: ignore-errors
 # `machine` for a Harmonia virtual board: MicroPython's API, backed by the
 # board's hardware hub (see _hw.py and docs/vboard-hw.md). Constants follow the
 # esp32 port; code written for a board runs here unchanged.

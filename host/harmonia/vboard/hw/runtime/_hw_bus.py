@@ -1,3 +1,4 @@
+# mypy: ignore-errors
 # Buses of the virtual `machine`: I2C and SPI transfers are calls to the hub,
 # where simulated devices answer; a UART is its own byte stream to the hub, so
 # select.poll/asyncio wait on a real file descriptor.

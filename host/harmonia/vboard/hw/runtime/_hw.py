@@ -1,3 +1,4 @@
+# mypy: ignore-errors
 # The link between `machine`/`network` and the board's hardware hub (harmonia.vboard.hw).
 #
 # Two unix-socket connections to the hub at $HM_HW:
