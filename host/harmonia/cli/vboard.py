@@ -102,9 +102,7 @@ def _show(states: list[BoardState], as_json: bool) -> None:
         print(json.dumps([asdict(s) for s in states], indent=1))
         return
     rows = [("NAME", "STATUS", "PORT", "ADDRESS", "PROFILE", "BAUD")]
-    rows += [
-        (s.name, s.status, s.port, s.address, s.profile, str(s.baud or "-")) for s in states
-    ]
+    rows += [(s.name, s.status, s.port, s.address, s.profile, str(s.baud or "-")) for s in states]
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     for row in rows:
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())

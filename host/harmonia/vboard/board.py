@@ -295,8 +295,11 @@ class VirtualBoard:
 
     def exec(self, code: str, timeout: float = 10.0) -> str:
         """Run code on the board through its serial port (raw REPL); returns its output."""
-        from mpremote.transport import TransportError, TransportExecError
-        from mpremote.transport_serial import SerialTransport
+        from mpremote.transport import (  # type: ignore[import-untyped]
+            TransportError,
+            TransportExecError,
+        )
+        from mpremote.transport_serial import SerialTransport  # type: ignore[import-untyped]
 
         self.ensure_port_free()
         try:

@@ -76,7 +76,8 @@ def write_files(path: Path, profile: BoardProfile, files: Mapping[str, bytes]) -
     fs.context.buffer[:] = path.read_bytes()
     try:
         fs.mount()
-        for name, data in files.items():
+        for path_on_board, data in files.items():
+            name = "/" + path_on_board.lstrip("/")
             parent = name.rsplit("/", 1)[0]
             if parent.strip("/"):
                 fs.makedirs(parent, exist_ok=True)

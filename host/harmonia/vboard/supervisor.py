@@ -33,13 +33,10 @@ import traceback
 from pathlib import Path
 from typing import Any
 
+from ..boards import load_profile
 from .console import Pty, Throttle
+from .hw import HardwareHub
 from .state import BoardConfig, BoardDir, BoardState, Crash, write_atomic
-
-try:  # the hardware layer is optional until it lands
-    from .hw import HardwareHub
-except ImportError:
-    HardwareHub = None
 
 RUNTIME = Path(__file__).resolve().parent / "runtime"
 EXIT_SOFT_FRIENDLY = 64  # exit codes of runtime/_vboard.py
@@ -84,6 +81,8 @@ class Supervisor:
             os.set_blocking(fd, False)
         self.sig_r, self.sig_w = os.pipe()
         os.set_blocking(self.sig_w, False)
+        self.reset_r, self.reset_w = os.pipe()  # the hub's thread asks for a hard reset
+        os.set_blocking(self.reset_r, False)
         self.to_child = bytearray()
         self.to_host = bytearray()
         self.tail = bytearray()
@@ -105,25 +104,23 @@ class Supervisor:
         self.ctl.bind(self.control)
         self.ctl.listen(8)
         self.ctl.setblocking(False)
-        self.hub: Any = None
-        if HardwareHub is not None:
-            from ..boards import load_profile
+        self.hub = HardwareHub(
+            name=self.cfg.name, profile=load_profile(self.cfg.profile), state_dir=bd.hw
+        )
+        self.hub.on_reset = self.request_hard_reset
+        self.hub.start()
 
-            bd.hw.mkdir(exist_ok=True)
-            self.hub = HardwareHub(
-                name=self.cfg.name, profile=load_profile(self.cfg.profile), state_dir=bd.hw
-            )
-            self.hub.start()
+    def request_hard_reset(self) -> None:
+        """From a hub thread: the main loop restarts the child (hard reset, watchdog)."""
+        os.write(self.reset_w, b"!")
 
     # ---- the MicroPython process ----------------------------------------------------
 
     def spawn(self, mode: str) -> None:
         cfg = self.cfg
-        path = [str(RUNTIME), cfg.firmware_dir]
+        path = [str(self.hub.runtime_dir()), str(RUNTIME), cfg.firmware_dir]
         env = dict(os.environ)
-        if self.hub is not None:
-            path.insert(0, str(self.hub.runtime_dir()))
-            env.update(self.hub.child_env())
+        env.update(self.hub.child_env())
         env.update(
             HM_BOARD=cfg.name,
             HM_PROFILE=cfg.profile,
@@ -171,8 +168,10 @@ class Supervisor:
         code = self.child.wait()
         self.child_gone()
         if code in (EXIT_SOFT_FRIENDLY, EXIT_SOFT_RAW):
+            self.hub.note_reset("soft")
             self.spawn("raw" if code == EXIT_SOFT_RAW else "friendly")
         elif code == EXIT_HARD:
+            self.hub.note_reset("hard")
             self.hard_restart()
         else:
             self.crashed(code)
@@ -252,6 +251,10 @@ class Supervisor:
                 self.busy = True
             elif b == ord("I"):
                 self.busy = False
+            elif b == ord("r"):
+                self.mode = "raw"
+            elif b == ord("f"):
+                self.mode = "friendly"
             elif b == ord("B"):
                 self.booted()
             elif b == ord("F"):
@@ -317,6 +320,7 @@ class Supervisor:
                 hard = bool(request.get("hard", True))
                 self.event(f"{'hard' if hard else 'soft'} reset requested")
                 self.waiting.append(conn)
+                self.hub.note_reset("hard" if hard else "soft")
                 if hard:
                     self.hard_restart()
                 else:
@@ -399,6 +403,7 @@ class Supervisor:
         p.register(self.sig_r, select.POLLIN)
         p.register(self.st_r, select.POLLIN)
         p.register(self.ctl, select.POLLIN)
+        p.register(self.reset_r, select.POLLIN)
         if self.lifeline is not None:
             p.register(self.lifeline, select.POLLIN)
         if self.child is not None:
@@ -449,6 +454,10 @@ class Supervisor:
             self.write_client()
         if self.child is not None and self.pidfd in ready:
             self.child_exited()
+        if self.reset_r in ready:  # the hub already noted the cause (reset, watchdog)
+            os.read(self.reset_r, 64)
+            self.event("hard reset requested by the board")
+            self.hard_restart()
         if self.ctl.fileno() in ready:
             self.accept_control()
 
@@ -456,8 +465,7 @@ class Supervisor:
         try:
             self.kill_child()
         finally:
-            if self.hub is not None:
-                self.hub.stop()
+            self.hub.stop()
             self.answer_waiting({"ok": False, "error": "the board stopped"})
             self.bd.state.unlink(missing_ok=True)
             self.pty.close()

@@ -76,7 +76,7 @@ def _mount(con):
     dirs = [d for d in (os.getenv("MICROPYPATH") or "").split(":") if d and d != runtime]
     hidden = []
     for d in dirs:
-        try:
+        try:  # noqa: SIM105 - no contextlib on the board
             hidden.append(("/.hm" + str(len(hidden)), vfs.VfsPosix(d)))
         except OSError:
             pass

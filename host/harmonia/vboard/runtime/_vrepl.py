@@ -3,8 +3,9 @@
 # lines, paste mode), the raw REPL (Ctrl-A ... Ctrl-D, OK, output, 0x04, error, 0x04, >),
 # raw-paste mode with window flow control, and Ctrl-B / Ctrl-D (soft reset).
 #
-# The supervisor turns a Ctrl-C into SIGINT only while user code runs; the run-state byte
-# written here ("X" running, "I" idle in the REPL) tells it which one applies.
+# The supervisor turns a Ctrl-C into SIGINT only while user code runs; the run-state bytes
+# written here tell it which applies ("X" running, "I" idle in the REPL) and which REPL a
+# soft reset returns to ("r" raw, "f" friendly).
 import io
 import select
 import sys
@@ -145,6 +146,7 @@ def run_file(con, g, name):
 
 
 def raw_repl(con, g):
+    con.notify(b"r")
     con.write(b"raw REPL; CTRL-B to exit\r\n>")
     line = bytearray()
     while True:
@@ -323,6 +325,7 @@ def _compound(src):
 
 
 def friendly_repl(con, g, show_banner=True):
+    con.notify(b"f")
     if show_banner:
         banner(con)
     history = []

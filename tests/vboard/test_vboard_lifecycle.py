@@ -1,0 +1,145 @@
+"""A virtual board boots, resets, crashes and stops like a board, and leaves nothing behind."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from vbtools import mpremote, wait_until
+
+from harmonia.boards import load_profile
+from harmonia.vboard import BoardCrashedError, BoardExistsError, VirtualBoard, VirtualBoardFarm
+from harmonia.vboard.state import pid_alive
+
+BOOT = "print('boot.py ran')\n"
+MAIN = "print('main.py ran')\nn = 0\nwhile True:\n    n += 1\n"
+
+
+def _gone(pids: list[int]) -> bool:
+    return not any(pid_alive(p) for p in pids)
+
+
+def test_boot_py_then_main_py_run_in_order_and_again_after_soft_reset(tmp_path: Path) -> None:
+    board = VirtualBoard("boots", state_dir=tmp_path)
+    board.write_files({"boot.py": BOOT, "main.py": "print('main.py ran')\n"})
+    with board:
+        log = board.wait_for_output("main.py ran")
+        assert log.index("boot.py ran") < log.index("main.py ran")
+        mark = board.console_mark()
+        mpremote(board.port, "soft-reset")
+        # after a soft reset into the raw REPL a board runs boot.py only
+        log = board.wait_for_output("raw REPL", since=mark)
+        assert log.index("soft reboot") < log.index("boot.py ran")
+        assert "main.py ran" not in log
+        mark = board.console_mark()
+        board.reset(hard=False)  # from the host: the friendly REPL runs main.py too
+        log = board.wait_for_output("main.py ran", since=mark)
+        assert log.index("boot.py ran") < log.index("main.py ran")
+
+
+def test_ctrl_c_stops_a_busy_main_py_and_the_repl_answers(tmp_path: Path) -> None:
+    board = VirtualBoard("busy", state_dir=tmp_path)
+    board.write_files({"boot.py": BOOT, "main.py": MAIN})
+    with board:
+        board.wait_for_output("main.py ran")
+        # mpremote's Ctrl-C interrupts main.py; `resume` keeps its globals to look at
+        out = mpremote(board.port, "resume", "exec", "print('alive', n > 0)")
+        assert out.strip() == "alive True"
+        assert "KeyboardInterrupt" in board.logs()
+
+
+def test_a_file_written_survives_a_hard_reset_and_a_restart(tmp_path: Path) -> None:
+    with VirtualBoard("keep", state_dir=tmp_path) as board:
+        mpremote(board.port, "exec", "with open('kept.txt', 'w') as f: f.write('still here')")
+        first = board.status().child_pid
+        board.reset(hard=True)
+        assert board.status().child_pid != first
+        assert mpremote(board.port, "fs", "cat", ":kept.txt").strip() == "still here"
+    assert board.read_files()["/kept.txt"] == b"still here"
+    with VirtualBoard("keep", state_dir=tmp_path) as again:
+        assert mpremote(again.port, "fs", "cat", ":kept.txt").strip() == "still here"
+
+
+def test_board_runs_with_its_profiles_heap_and_its_own_address(tmp_path: Path) -> None:
+    profile = load_profile("esp32-c3-devkitm-1")
+    with VirtualBoardFarm(2, profile.name, tmp_path) as farm:
+        seen = [
+            json.loads(
+                b.exec(
+                    "import gc, os, json; print(json.dumps([gc.mem_free() + gc.mem_alloc(), "
+                    "os.getenv('HM_ADDR')]))"
+                )
+            )
+            for b in farm
+        ]
+        addresses = [b.address for b in farm]
+    assert [heap for heap, _ in seen] == [pytest.approx(profile.heap, rel=0.05)] * 2
+    assert [addr for _, addr in seen] == addresses
+    assert len(set(addresses)) == 2 and all(a.startswith("127.0.0.") for a in addresses)
+
+
+def test_eight_boards_start_and_stop_leaving_no_process_or_port(tmp_path: Path) -> None:
+    farm = VirtualBoardFarm(8, state_dir=tmp_path)
+    with farm:
+        pids = [pid for b in farm for pid in b.pids]
+        ports = [b.port for b in farm]
+        assert len(set(ports)) == 8 and len(pids) == 16
+        assert all(pid_alive(p) for p in pids)
+        assert all(os.path.exists(p) for p in ports)
+    assert _gone(pids)
+    assert not any(os.path.exists(p) for p in ports)
+    assert not list((tmp_path / "vboards").glob("*/state.json"))
+
+
+def test_a_board_whose_owner_dies_stops_with_it(tmp_path: Path) -> None:
+    owner = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import json, sys\n"
+            "from harmonia.vboard import VirtualBoard\n"
+            f"b = VirtualBoard('orphan', state_dir={str(tmp_path)!r}).start()\n"
+            "print(json.dumps(b.pids), flush=True)\n"
+            "sys.stdin.read()\n",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+    )
+    try:
+        assert owner.stdout is not None
+        pids = json.loads(owner.stdout.readline())
+        assert all(pid_alive(p) for p in pids)
+    finally:
+        owner.send_signal(signal.SIGKILL)
+        owner.wait()
+    wait_until(lambda: _gone(pids), 5.0, "the orphaned board's processes to stop")
+
+
+def test_a_crash_is_reported_with_the_last_console_output(tmp_path: Path) -> None:
+    with VirtualBoard("fragile", state_dir=tmp_path) as board:
+        mpremote(
+            board.port,
+            "exec",
+            "--no-follow",
+            "print('last words'); import os; os.system('kill -9 $PPID')",
+        )
+        wait_until(lambda: board.status().status == "crashed", 5.0, "the crash to be noticed")
+        with pytest.raises(BoardCrashedError, match="killed by signal 9") as info:
+            board.check()
+        assert "last words" in info.value.output
+        board.reset()  # a reset brings a crashed board back
+        board.check()
+        assert mpremote(board.port, "eval", "1 + 1").strip() == "2"
+
+
+def test_a_second_board_with_a_running_name_is_refused(tmp_path: Path) -> None:
+    with (
+        VirtualBoard("twin", state_dir=tmp_path),
+        pytest.raises(BoardExistsError, match="already running"),
+    ):
+        VirtualBoard("twin", state_dir=tmp_path).start()
