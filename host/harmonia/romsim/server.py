@@ -164,6 +164,10 @@ class RomSim:
             except OSError:  # the host went away while we answered
                 self._close_conn()
                 self._record("disconnect")
+            except Exception as exc:  # a loader bug: drop this host, keep serving
+                self._record(f"error {exc!r}")
+                self._close_conn()
+                decoder = Decoder()
 
     def _source(self) -> socket.socket | int:
         if self.transport == "pty":
