@@ -18,7 +18,7 @@ import sys
 import time
 import weakref
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -414,6 +414,7 @@ def _configure(board: VirtualBoard, profile: BoardProfile, address: str) -> None
         machine=f"{profile.name} (Harmonia virtual board) with {profile.march}",
         micropython=paths.micropython_exe(),
         firmware_dir=str(paths.firmware_dir()),
+        profile_data=asdict(profile),
     )
     write_atomic(bd.config, config.to_json())
 

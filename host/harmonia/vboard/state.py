@@ -103,6 +103,7 @@ class BoardConfig:
     machine: str  # the REPL banner's board text
     micropython: str  # the interpreter command
     firmware_dir: str
+    profile_data: dict[str, Any] = field(default_factory=dict)  # the whole profile, for the hub
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=1)

@@ -33,7 +33,6 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from ..boards import load_profile
 from .console import Pty, Throttle
 from .hw import HardwareHub
 from .state import BoardConfig, BoardDir, BoardState, Crash, write_atomic
@@ -105,7 +104,7 @@ class Supervisor:
         self.ctl.listen(8)
         self.ctl.setblocking(False)
         self.hub = HardwareHub(
-            name=self.cfg.name, profile=load_profile(self.cfg.profile), state_dir=bd.hw
+            name=self.cfg.name, profile=self.cfg.profile_data or None, state_dir=bd.hw
         )
         self.hub.on_reset = self.request_hard_reset
         self.hub.start()
