@@ -13,7 +13,13 @@ import pytest
 from vbtools import mpremote, wait_until
 
 from harmonia.boards import load_profile
-from harmonia.vboard import BoardCrashedError, BoardExistsError, VirtualBoard, VirtualBoardFarm
+from harmonia.vboard import (
+    BoardCrashedError,
+    BoardExistsError,
+    BoardStartError,
+    VirtualBoard,
+    VirtualBoardFarm,
+)
 from harmonia.vboard.state import pid_alive
 
 BOOT = "print('boot.py ran')\n"
@@ -143,3 +149,29 @@ def test_a_second_board_with_a_running_name_is_refused(tmp_path: Path) -> None:
         pytest.raises(BoardExistsError, match="already running"),
     ):
         VirtualBoard("twin", state_dir=tmp_path).start()
+
+
+def test_a_start_that_fails_stops_every_board_of_its_batch(tmp_path: Path) -> None:
+    farm = VirtualBoardFarm(3, state_dir=tmp_path)
+    with pytest.raises(BoardStartError, match="did not boot within"):
+        farm.start(timeout=0.001)
+    supervisors = [b._proc.pid for b in farm if b._proc is not None]
+    assert len(supervisors) == 3 and _gone(supervisors)
+    assert not list((tmp_path / "vboards").glob("*/state.json"))
+    assert not list((tmp_path / "vboards").glob("*/claim"))
+
+
+def test_board_code_can_ask_for_a_soft_or_a_hard_reset(tmp_path: Path) -> None:
+    with VirtualBoard("selfreset", state_dir=tmp_path) as board:
+        boots = board.status().boots
+        mark = board.console_mark()
+        mpremote(board.port, "resume", "exec", "--no-follow", "import sys; sys.exit()")
+        wait_until(lambda: board.status().boots == boots + 1, 5.0, "a soft reset")
+        assert "MPY: soft reboot" in board.wait_for_output("raw REPL", since=mark)
+        pid = board.status().child_pid
+        mpremote(
+            board.port, "resume", "exec", "--no-follow", "import _vboard; _vboard.hard_reset()"
+        )
+        wait_until(lambda: board.status().boots == boots + 2, 5.0, "a hard reset")
+        assert board.status().child_pid != pid
+        assert mpremote(board.port, "eval", "6 * 7").strip() == "42"
