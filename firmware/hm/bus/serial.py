@@ -1,0 +1,155 @@
+# ruff: noqa: SIM105  (MicroPython has no contextlib)
+"""Serial link (protocol.md 2.1, 8.7): COBS-framed frames on a UART or USB-CDC stream.
+
+Each frame goes out as 0x00, COBS(frame), 0x00: the leading delimiter ends any
+garbage on the line, so one bad run costs at most itself and the next good
+frame is delivered. Received bytes are gathered into a fixed buffer up to a
+0x00; a run that overflows it, or does not COBS-decode, is counted and
+skipped. When the port fails it is closed and reopened; a returning peer says
+hello and joins again, with no help from the application.
+"""
+
+import asyncio
+
+import micropython
+from micropython import const
+
+from hm.codec.cobs import decode_into, encode_into
+from hm.codec.errors import CodecError
+
+_RUN = const(4114)  # the largest encoded frame is 4113 bytes
+_CHUNK = const(512)
+
+
+@micropython.viper
+def _gather(src, i: int, n: int, dst, m: int) -> int:
+    """Copy src[i:n] into dst[m:] up to the first 0x00 (bytes past dst's end are
+    dropped); returns the index of that 0x00, or n."""
+    s = ptr8(src)  # noqa: F821
+    d = ptr8(dst)  # noqa: F821
+    cap = int(len(dst))
+    while i < n:
+        b = s[i]
+        if b == 0:
+            return i
+        if m < cap:
+            d[m] = b
+        m += 1
+        i += 1
+    return i
+
+
+class SerialLink:
+    kind = "serial"
+    dgram = False
+    port = None
+
+    def __init__(self, opener, name="serial"):
+        """opener() returns an open stream (machine.UART...) that asyncio can poll."""
+        self.name = name
+        self.opener = opener
+        self.node = None
+        self.up = False
+        self.peer = None
+        self._s = None
+        self._run = bytearray(_RUN)
+        self._m = 0
+        self._frame = bytearray(4096)
+        self._chunk = bytearray(_CHUNK)
+        self._tx = bytearray(_RUN + 2)
+        self._txv = memoryview(self._tx)
+        self._txv1 = self._txv[1:]
+        self.opens = 0
+        self.frames = 0
+        self.garbage = 0
+        self.errors = 0
+
+    async def run(self):
+        while True:
+            try:
+                self._s = self.opener()
+            except Exception:  # the port is not there (yet): try again soon
+                self.errors += 1
+                self._s = None
+                await asyncio.sleep_ms(500)
+                continue
+            self.opens += 1
+            self._m = 0
+            self.up = True
+            self.node.disc.beacon(self, True)  # link hello
+            try:
+                r = asyncio.StreamReader(self._s)
+                while True:
+                    k = await r.readinto(self._chunk)
+                    if k:
+                        self._feed(k)
+            except Exception as e:
+                self.errors += 1
+                self.node.log("hm.bus: " + self.name + " failed: " + repr(e))
+            self.close()
+            self.node.disc.link_down(self)
+            await asyncio.sleep_ms(200)
+
+    def _feed(self, k):
+        c = self._chunk
+        i = 0
+        while i < k:
+            j = _gather(c, i, k, self._run, self._m)
+            self._m += j - i
+            if j >= k:
+                return
+            m = self._m
+            self._m = 0
+            i = j + 1
+            if m > _RUN:
+                self.garbage += 1
+            elif m:
+                self._deliver(m)
+
+    def _deliver(self, m):
+        try:
+            n = decode_into(self._run, m, self._frame)
+        except CodecError:
+            self.garbage += 1
+            self.node.drops["codec"] += 1
+            return
+        self.frames += 1
+        self.node.rx(self, self._frame, n, None)
+
+    def send(self, buf, n, addr=None):
+        s = self._s
+        if s is None:
+            return False
+        self._tx[0] = 0
+        try:
+            k = encode_into(buf, n, self._txv1)
+            s.write(self._txv[: k + 1])
+            return True
+        except (OSError, CodecError):
+            self.errors += 1
+            return False
+
+    def broadcast(self, buf, n):
+        return self.send(buf, n)
+
+    def heard(self, src):
+        self.peer = src
+
+    def tick(self, now):
+        p = self.node.peers.get(self.peer) if self.peer is not None else None
+        if p is None or p.link is not self:
+            self.peer = None
+
+    def state(self):
+        return {"up": self.up, "peer": self.peer, "opens": self.opens, "frames": self.frames,
+                "garbage": self.garbage, "errors": self.errors}
+
+    def close(self):
+        self.up = False
+        s = self._s
+        self._s = None
+        if s is not None:
+            try:
+                s.close() if hasattr(s, "close") else s.deinit()
+            except Exception:
+                pass
