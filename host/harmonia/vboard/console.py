@@ -1,13 +1,15 @@
 """The board side of a virtual board's serial console: a pseudo-terminal and a baud throttle.
 
 The pty's slave (/dev/pts/N) is the board's serial port. The supervisor holds only the
-master, so the kernel tells it whether a client has the port open (no client: POLLHUP).
-Like a board's UART with nothing attached, output with no client is dropped (it still
-goes to console.log), and what a client left unread is flushed when it closes.
+master, so the kernel tells it whether a client has the port open (no client: POLLHUP),
+and an inotify watch on the slave tells it when one opens it. Like a board's UART with
+nothing attached, output with no client is dropped (it still goes to console.log), and
+what a client left unread is flushed when it closes.
 """
 
 from __future__ import annotations
 
+import ctypes
 import os
 import select
 import termios
@@ -15,6 +17,19 @@ import time
 import tty
 
 BITS_PER_BYTE = 10  # start bit, 8 data bits, stop bit
+_IN_OPEN = 0x20
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def _watch_opens(path: str) -> int:
+    """An inotify fd that becomes readable when someone opens `path`; -1 if unavailable."""
+    fd = int(_libc.inotify_init1(os.O_NONBLOCK | os.O_CLOEXEC))
+    if fd < 0:
+        return -1
+    if _libc.inotify_add_watch(fd, os.fsencode(path), _IN_OPEN) < 0:
+        os.close(fd)
+        return -1
+    return fd
 
 
 class Pty:
@@ -26,7 +41,16 @@ class Pty:
         tty.setraw(slave)  # kept by the tty until the master closes: no echo, no line editing
         os.close(slave)
         os.set_blocking(self.master, False)
+        self.opens = _watch_opens(self.port)
         self.connected = False
+
+    def take_opens(self) -> None:
+        """Consume the open notifications (then look with client_present())."""
+        try:
+            while os.read(self.opens, 4096):
+                pass
+        except BlockingIOError:
+            pass
 
     def client_present(self) -> bool:
         """True when some process has the port open (the master then sees no hang-up)."""
@@ -62,6 +86,8 @@ class Pty:
 
     def close(self) -> None:
         os.close(self.master)
+        if self.opens >= 0:
+            os.close(self.opens)
 
 
 class Throttle:

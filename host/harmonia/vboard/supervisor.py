@@ -44,7 +44,7 @@ EXIT_HARD = 66
 TAIL = 4096  # console bytes kept for a crash report
 LOG_LIMIT = 1 << 20  # console.log rotates to console.log.1 past this size
 PENDING_MAX = 1 << 16  # bytes buffered each way before the sender is held back
-CLIENT_CHECK = 0.05  # seconds between looks for a client while the port is closed
+CLIENT_CHECK = 0.05  # seconds between looks for a client, if inotify is unavailable
 
 _PR_SET_PDEATHSIG = 1
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -414,9 +414,12 @@ class Supervisor:
         if not self.pty.connected:
             if now >= self.next_client_check:
                 self.pty.connected = self.pty.client_present()
-                self.next_client_check = now + CLIENT_CHECK
+                self.next_client_check = now + CLIENT_CHECK if self.pty.opens < 0 else float("inf")
             if not self.pty.connected:
-                timeout = CLIENT_CHECK
+                if self.pty.opens >= 0:
+                    p.register(self.pty.opens, select.POLLIN)
+                else:
+                    timeout = CLIENT_CHECK
         if self.pty.connected:
             events = select.POLLIN if len(self.to_child) < PENDING_MAX else 0
             if self.to_host:
@@ -433,6 +436,9 @@ class Supervisor:
         ready = dict(p.poll(None if timeout is None else max(1, int(timeout * 1000) + 1)))
         if self.sig_r in ready:
             os.read(self.sig_r, 64)
+        if self.pty.opens in ready:
+            self.pty.take_opens()
+            self.next_client_check = 0.0  # look again on the next turn
         if self.lifeline is not None and self.lifeline in ready and not os.read(self.lifeline, 64):
             self.event("owner gone")
             self.stopping = True
