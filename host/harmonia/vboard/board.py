@@ -429,17 +429,22 @@ def _spawn(board: VirtualBoard) -> _Launch:
         board._lifeline = _Fd(board, life_w)
         fds.append(life_r)
         cmd += ["--lifeline-fd", str(life_r)]
-    with open(board.dir.supervisor_log, "ab") as log:
-        board._proc = subprocess.Popen(
-            cmd,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=log,
-            pass_fds=fds,
-            start_new_session=True,
-        )
-    for fd in fds:
-        os.close(fd)
+    try:
+        with open(board.dir.supervisor_log, "ab") as log:
+            board._proc = subprocess.Popen(
+                cmd,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=log,
+                pass_fds=fds,
+                start_new_session=True,
+            )
+    except BaseException:
+        os.close(ready_r)  # a supervisor that did start sees this and stops
+        raise
+    finally:
+        for fd in fds:
+            os.close(fd)
     return _Launch(board, ready_r)
 
 

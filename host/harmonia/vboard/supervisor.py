@@ -5,7 +5,8 @@ runtime/_vstart.py), bridges the two (with the baud throttle), turns a Ctrl-C fr
 console into SIGINT while user code runs, restarts MicroPython on a soft or hard reset,
 records the console in console.log and its own state in state.json, and answers reset
 and status requests on an abstract unix socket (`control` in state.json), one JSON line
-each way. SIGTERM, or the end of the --lifeline-fd pipe, stops it and the board.
+each way. SIGTERM, the end of the --lifeline-fd pipe, or the end of the --ready-fd pipe before the
+board has booted (its starter gave up) stops it and the board.
 
 Environment of the MicroPython process (besides the hardware hub's own variables):
     HM_BOARD       board name              HM_PROFILE   board profile name
@@ -405,6 +406,8 @@ class Supervisor:
         p.register(self.reset_r, select.POLLIN)
         if self.lifeline is not None:
             p.register(self.lifeline, select.POLLIN)
+        if self.ready_fd is not None:  # POLLERR: whoever starts us is gone before we booted
+            p.register(self.ready_fd, 0)
         if self.child is not None:
             p.register(self.pidfd, select.POLLIN)
         if len(self.to_host) < PENDING_MAX:
@@ -441,6 +444,9 @@ class Supervisor:
             self.next_client_check = 0.0  # look again on the next turn
         if self.lifeline is not None and self.lifeline in ready and not os.read(self.lifeline, 64):
             self.event("owner gone")
+            self.stopping = True
+        if self.ready_fd is not None and self.ready_fd in ready:
+            self.event("the starting process went away before the board booted")
             self.stopping = True
         if self.st_r in ready:
             self.read_states()
