@@ -175,3 +175,11 @@ def test_board_code_can_ask_for_a_soft_or_a_hard_reset(tmp_path: Path) -> None:
         wait_until(lambda: board.status().boots == boots + 2, 5.0, "a hard reset")
         assert board.status().child_pid != pid
         assert mpremote(board.port, "eval", "6 * 7").strip() == "42"
+
+
+def test_board_code_and_the_test_meet_at_the_simulated_pins(tmp_path: Path) -> None:
+    with VirtualBoard("pins", state_dir=tmp_path) as board, board.hardware() as hw:
+        board.exec("from machine import Pin\nbtn = Pin(4, Pin.IN)\nled = Pin(5, Pin.OUT)")
+        hw.set_pin(4, 1)
+        assert mpremote(board.port, "resume", "exec", "led(btn())\nprint(btn())").strip() == "1"
+        assert hw.get_pin(5).level == 1

@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import paths
 from ..boards import BoardProfile, load_profile
@@ -46,6 +46,9 @@ from .state import (
     reserve,
     write_atomic,
 )
+
+if TYPE_CHECKING:
+    from .hw import HardwareClient
 
 DEFAULT_PROFILE = "virtual"
 START_TIMEOUT = 15.0
@@ -321,6 +324,13 @@ class VirtualBoard:
         if err:
             raise TransportExecError(out, err.decode("utf-8", "replace"))
         return bytes(out).decode("utf-8", "replace")
+
+    def hardware(self) -> HardwareClient:
+        """A control connection to the board's simulated pins and peripherals."""
+        from .hw import HardwareClient
+
+        self.info  # noqa: B018 - raises unless the board runs
+        return HardwareClient(self.dir.hw)
 
     # ---- flash (while stopped) --------------------------------------------------------
 
