@@ -183,3 +183,21 @@ def test_board_code_and_the_test_meet_at_the_simulated_pins(tmp_path: Path) -> N
         hw.set_pin(4, 1)
         assert mpremote(board.port, "resume", "exec", "led(btn())\nprint(btn())").strip() == "1"
         assert hw.get_pin(5).level == 1
+
+
+def test_a_killed_supervisor_takes_its_micropython_along(tmp_path: Path) -> None:
+    board = VirtualBoard("killed", state_dir=tmp_path).start()
+    try:
+        supervisor, child = board.pids
+        port = board.port
+        os.kill(supervisor, signal.SIGKILL)
+        wait_until(
+            lambda: _gone([supervisor, child]) and not os.path.exists(port),
+            5.0,
+            "MicroPython to die with it and the port to go",
+        )
+        assert not board.running
+    finally:
+        board.stop()
+    with VirtualBoard("killed", state_dir=tmp_path) as again:  # the stale state is no obstacle
+        assert again.exec("print('back')").strip() == "back"
