@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..codec import EVENT, Frame
-from .errors import BusError, CallError, CallTimeout
+from .errors import BusError, CallTimeout
 from .identity import name_ids
 from .link import Route
 from .peers import Peer, PeerTable
@@ -185,7 +185,7 @@ class Subscriber:
                 await self._call(peer_id, "bus", "subscribe", (topic,), SUBSCRIBE_TIMEOUT)
             except CallTimeout:
                 continue
-            except CallError as exc:
+            except BusError as exc:  # refused, gone, or this node is stopping
                 log.debug("peer %08x refused %s: %s", peer_id, topic, exc)
                 return
             self._confirmed.setdefault(peer_id, set()).add(topic)

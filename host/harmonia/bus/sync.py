@@ -28,7 +28,7 @@ _SLACK = 2.0  # beyond a call's own timeout, for the hop to the bus thread and b
 
 
 class SyncSubscription:
-    """A queue of events read from a plain thread."""
+    """A subscription handled from a plain thread: `get` (queues only) and `cancel`."""
 
     def __init__(self, bus: SyncBus, sub: Subscription) -> None:
         self._bus = bus
@@ -114,9 +114,10 @@ class SyncBus:
         self._call_soon(lambda: self.node.register(name, obj, version, methods, tuple(events)))
 
     def subscribe(self, topic: str, callback: Callback,
-                  node: NodeRef | None = None) -> Subscription:
+                  node: NodeRef | None = None) -> SyncSubscription:
         """Call `callback(event)` (in the bus thread) for each `topic` event."""
-        return self._call_soon(lambda: self.node.subscribe(topic, callback, node))
+        sub = self._call_soon(lambda: self.node.subscribe(topic, callback, node))
+        return SyncSubscription(self, sub)
 
     def events(self, topic: str, node: NodeRef | None = None) -> SyncSubscription:
         """A subscription read with `.get(timeout)`."""
