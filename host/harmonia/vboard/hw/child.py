@@ -27,7 +27,7 @@ class BoardProcess:
         self.hub = hub
         self.script = hub.state_dir / f"{name}.py"
         self.script.write_text(script)
-        micropypath = os.pathsep.join([str(hub.runtime_dir()), *map(str, path)])
+        micropypath = os.pathsep.join([str(hub.runtime_dir()), ".frozen", *map(str, path)])
         self.env = {**os.environ, **hub.child_env(), "MICROPYPATH": micropypath, **(env or {})}
         self.argv = [micropython_exe(), *(["-X", f"heapsize={heapsize}"] if heapsize else []),
                      str(self.script)]
@@ -46,7 +46,13 @@ class BoardProcess:
     def _read(self, proc: subprocess.Popen[bytes]) -> None:
         assert proc.stdout is not None
         fd = proc.stdout.fileno()
-        while chunk := os.read(fd, 4096):
+        while True:
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
             with self._cond:
                 self._output += chunk.decode(errors="replace")
                 self._cond.notify_all()
@@ -58,20 +64,28 @@ class BoardProcess:
         with self._cond:
             return self._output
 
-    def wait_output(self, text: str, timeout: float = 10.0) -> str:
-        """Wait until `text` has appeared in the output; returns the output so far."""
+    def wait_output(self, text: str | tuple[str, ...], timeout: float = 10.0,
+                    since: int = 0) -> str:
+        """Wait until `text` (or one of several) shows in the output after offset `since`;
+        returns the output from there on. Fails at once if the process has ended."""
+        texts = (text,) if isinstance(text, str) else text
+
         def seen() -> bool:
-            return text in self._output or (self.proc is not None and self.proc.poll() is not None
-                                             and self._reader is not None
-                                             and not self._reader.is_alive())
+            return any(t in self._output[since:] for t in texts) or self._ended()
 
         with self._cond:
             self._cond.wait_for(seen, timeout=timeout)
-            if text not in self._output:
+            out = self._output[since:]
+            if not any(t in out for t in texts):
+                state = "ended" if self._ended() else f"still silent after {timeout:g} s"
                 raise HardwareTimeoutError(
-                    f"board output lacks {text!r} after {timeout:g} s; it printed:\n{self._output}"
+                    f"board output lacks {text!r} ({state}); it printed:\n{self._output}"
                 )
-            return self._output
+            return out
+
+    def _ended(self) -> bool:
+        return (self.proc is not None and self.proc.poll() is not None
+                and self._reader is not None and not self._reader.is_alive())
 
     def write(self, data: bytes) -> None:
         assert self.proc is not None and self.proc.stdin is not None
@@ -95,11 +109,11 @@ class BoardProcess:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        if self._reader is not None:
+            self._reader.join(5)  # the pipe ends with the process
         for stream in (self.proc.stdin, self.proc.stdout):
             if stream is not None:
                 stream.close()
-        if self._reader is not None:
-            self._reader.join(5)
 
     def __enter__(self) -> BoardProcess:
         return self.start()

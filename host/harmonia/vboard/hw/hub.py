@@ -348,9 +348,14 @@ class HardwareHub(ControlOps):
                     sess.evt.send({"ev": "pin", "p": change[0], "v": change[1], "s": seq})
                 except OSError:
                     return
-            self.cond.wait_for(
+            taken = self.cond.wait_for(
                 lambda: sess.acked >= seq or sess.closed or self.session is not sess,
                 timeout=ACK_TIMEOUT,
+            )
+        if not taken:
+            raise HardwareTimeoutError(
+                f"{self.name}: the board process (pid {sess.pid}) did not take in pin "
+                f"{change[0]} = {change[1]} within {ACK_TIMEOUT:g} s: is it stopped or hung?"
             )
 
     def _kick(self, sess: Session) -> None:

@@ -25,6 +25,8 @@ from micropython import const
 
 _QMAX = const(64)  # queued callbacks kept before new ones are dropped
 _WAIT_MS = const(10)  # poll slice while waiting for a reply (lets nested calls finish)
+_NOWAIT = const(64)  # MSG_DONTWAIT
+_REKICK_MS = const(50)  # longest wait before asking again for a kick that went unanswered
 
 _path = os.getenv("HM_HW")
 if not _path:
@@ -69,7 +71,12 @@ def _read_replies():
     global _rx
     if not _ctl_poll.poll(_WAIT_MS):
         return
-    data = _ctl.recv(4096)
+    try:  # never block: a nested call (an IRQ handler) may have taken the bytes
+        data = _ctl.recv(4096, _NOWAIT)
+    except OSError as e:
+        if e.errno == errno.EAGAIN:
+            return
+        raise
     if not data:
         raise OSError(errno.ENOTCONN, "hardware hub closed the connection")
     _rx += data
@@ -283,8 +290,13 @@ def _events(evt):
     poller = select.poll()
     poller.register(evt, select.POLLIN)
     buf = b""
+    rekick = 0  # ms before kicking again while a hand-over waits; 0: none waits
+    kicked = 0  # ticks_ms of the last kick
     while True:
-        got = poller.poll(_next_wait(time.ticks_ms()))
+        wait = _next_wait(time.ticks_ms())
+        if rekick:
+            wait = rekick if wait < 0 else min(wait, rekick)
+        got = poller.poll(wait)
         acks = []
         if got:
             data = evt.recv(4096)
@@ -305,6 +317,21 @@ def _events(evt):
             set_wdt(None)
             send(evt, b'{"wdt":1}\n')
         kick = schedule()
+        with _lock:
+            waiting = _scheduled
+        # A kick can land just before the main thread blocks (or while it runs another
+        # scheduled callback) and wake nothing: while the hand-over waits, kick again,
+        # backing off to _REKICK_MS.
+        now = time.ticks_ms()
+        if kick:
+            rekick = 2
+        elif not waiting:
+            rekick = 0
+        elif time.ticks_diff(now, kicked) >= rekick:
+            kick = True
+            rekick = min(rekick * 2, _REKICK_MS)
+        if kick:
+            kicked = now
         for s in acks:
             send(evt, json.dumps({"a": s, "k": 1 if kick else 0}).encode() + b"\n")
             kick = False
