@@ -11,7 +11,6 @@ from pathlib import Path
 from harmonia.vboard.hw import HardwareClient, HardwareHub
 from harmonia.vboard.hw.child import BoardProcess
 
-
 # A board script that runs code sent on its stdin (hex, one chunk a line), for tests
 # that interleave host actions and board code. Its main thread waits in a blocking
 # read meanwhile, like a board idle at its REPL.

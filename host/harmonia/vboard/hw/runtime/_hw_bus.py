@@ -9,7 +9,7 @@ from binascii import hexlify, unhexlify
 import _hw
 from micropython import const
 
-_PEEK = const(6)  # MSG_PEEK | MSG_DONTWAIT
+_PEEK = const(66)  # MSG_PEEK | MSG_DONTWAIT
 _NOWAIT = const(64)  # MSG_DONTWAIT
 _GET_FILENO = const(10)  # stream ioctl that select.poll asks for
 _POLL = const(3)
