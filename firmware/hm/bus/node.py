@@ -47,7 +47,7 @@ _diff = time.ticks_diff
 
 DROPS = (
     "crc", "codec", "auth", "replay", "rate", "route", "hops", "busy",
-    "late", "peers", "link", "beacon", "unsubscribed", "oversize",
+    "late", "peers", "link", "beacon", "unsubscribed", "oversize", "memory",
 )
 
 
@@ -93,7 +93,8 @@ class Node:
         self.links = []
         self.peers = {}
         self.tx = bytearray(MAX_FRAME)
-        self._fw = bytearray(MAX_FRAME)
+        self.rxbuf = bytearray(MAX_FRAME + 1)  # serial links decode here; a bridge patches it
+        self.cobs = None  # the serial links' shared COBS output buffer, made by the first one
         self._h = [0] * 9
         self._tok = burst  # the shared bucket of nodes not in the peer table
         self._tt = _ticks()
@@ -324,8 +325,8 @@ class Node:
                 self.send(T_ERROR, h[4], h[6], h[7], h[3], [NO_NODE, "NoSuchNode", msg],
                           0, link, addr)
             return
-        fw = self._fw
-        fw[:n] = memoryview(buf)[:n]
+        # forwarded verbatim (8.7): only the hop count and the CRC change
+        fw = buf if type(buf) is bytearray else bytearray(buf)
         fw[2] = (fw[2] & 0x1F) | ((hops + 1) << 5)
         c = crc16(fw, n - 2)
         fw[n - 2] = c >> 8

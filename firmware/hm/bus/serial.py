@@ -54,17 +54,19 @@ class SerialLink:
         self._s = None
         self._run = bytearray(_RUN)
         self._m = 0
-        self._frame = bytearray(4096)
         self._chunk = bytearray(_CHUNK)
-        self._tx = bytearray(_RUN + 2)
-        self._txv = memoryview(self._tx)
-        self._txv1 = self._txv[1:]
+        self._tx = None
         self.opens = 0
         self.frames = 0
         self.garbage = 0
         self.errors = 0
 
     async def run(self):
+        n = self.node
+        if n.cobs is None:  # one COBS output buffer for every serial link of the node
+            t = bytearray(_RUN + 2)
+            n.cobs = (t, memoryview(t), memoryview(t)[1:])
+        self._tx = n.cobs
         while True:
             try:
                 self._s = self.opener()
@@ -107,23 +109,25 @@ class SerialLink:
                 self._deliver(m)
 
     def _deliver(self, m):
+        node = self.node
         try:
-            n = decode_into(self._run, m, self._frame)
+            n = decode_into(self._run, m, node.rxbuf)
         except CodecError:
             self.garbage += 1
-            self.node.drops["codec"] += 1
+            node.drops["codec"] += 1
             return
         self.frames += 1
-        self.node.rx(self, self._frame, n, None)
+        node.rx(self, node.rxbuf, n, None)
 
     def send(self, buf, n, addr=None):
         s = self._s
         if s is None:
             return False
-        self._tx[0] = 0
+        t = self._tx
+        t[0][0] = 0
         try:
-            k = encode_into(buf, n, self._txv1)
-            s.write(self._txv[: k + 1])
+            k = encode_into(buf, n, t[2])
+            s.write(t[1][: k + 1])
             return True
         except (OSError, CodecError):
             self.errors += 1

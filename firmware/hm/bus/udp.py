@@ -17,12 +17,14 @@ from errno import EAGAIN
 from micropython import const
 
 _MAX_DGRAM = const(4097)  # one more than the largest frame, so an oversize one shows
+_HDR = const(19)
 _LINUX = sys.platform == "linux"
 # Option numbers: Linux, else lwIP (the boards' stack). IPPROTO_IP is 0 on both.
 _TTL = getattr(socket, "IP_MULTICAST_TTL", 33 if _LINUX else 5)
 _IF = getattr(socket, "IP_MULTICAST_IF", 32 if _LINUX else 6)
 _LOOP = getattr(socket, "IP_MULTICAST_LOOP", 34 if _LINUX else 7)
 _JOIN = getattr(socket, "IP_ADD_MEMBERSHIP", 35 if _LINUX else 3)
+_PEEK = getattr(socket, "MSG_PEEK", None)
 
 
 def _sockaddr(host, port):
@@ -106,7 +108,7 @@ class UdpLink:
             try:
                 self.node.disc.beacon(self, True)  # probe: every node answers at once
                 await self._recv(self._u)
-            except OSError as e:
+            except Exception as e:  # the link must outlive any error: reopen it
                 self.node.log("hm.bus: " + self.name + " failed: " + repr(e))
             finally:
                 if t is not None:
@@ -120,12 +122,31 @@ class UdpLink:
             yield core._io_queue.queue_read(s)
             while True:
                 try:
-                    data, a = s.recvfrom(_MAX_DGRAM)
+                    data, a = self._take(s)
                 except OSError as e:
                     if e.errno == EAGAIN:  # drained
                         break
                     raise
+                except MemoryError:  # a big datagram in a fragmented heap: lose it, not the link
+                    self.errors += 1
+                    self.node.drops["memory"] += 1
+                    s.recv(1)
+                    continue
                 rx(self, data, len(data), a)
+
+    def _take(self, s):
+        """One datagram: peek its header for the frame's size, then read that much, so
+        a small frame never costs a buffer of the largest one."""
+        if _PEEK is None:
+            return s.recvfrom(_MAX_DGRAM)
+        h, a = s.recvfrom(_HDR, _PEEK)
+        n = len(h)
+        if n == _HDR:
+            n = _HDR + ((h[17] << 8) | h[18]) + (16 if h[2] & 1 else 0) + 2
+            if n > _MAX_DGRAM:  # oversize by its own header: never read it in
+                s.recv(1)
+                return h, a
+        return s.recv(n), a
 
     def send(self, buf, n, addr):
         if self._u is None or addr is None:

@@ -16,7 +16,7 @@ class SysService:
             "board": n.board,
             "version": n.version,
             "uptime_ms": n.uptime(),
-            "free_heap": gc.mem_free(),
+            "free_heap": _free(),
             "services": [n.reg.by_id[k].name for k in n.reg.by_id],
             "open_mode": n.auth.key is None,
         }
@@ -28,6 +28,11 @@ class SysService:
         """Reset the board after the answer has gone out."""
         asyncio.create_task(_reset_soon())
         return True
+
+
+def _free():
+    gc.collect()
+    return gc.mem_free()
 
 
 async def _reset_soon():
