@@ -67,8 +67,8 @@ class Probe:
 def register(node):
     p = Probe(node)
     node.register("probe", p, "1.0",
-                  ("add", "slow", "fail", "big", "count", "call", "call_blob", "follow", "events", "clear",
-                   "emit", "peers"),
+                  ("add", "slow", "fail", "big", "count", "call", "call_blob", "follow", "events",
+                   "clear", "emit", "peers"),
                   ("tick",), {"add": "ii"})
     for topic in (getattr(node, "cfg", None) or {}).get("follow", ()):
         p.follow(topic)
