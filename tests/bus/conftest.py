@@ -51,8 +51,10 @@ class FwBoard:
     """One board running the firmware bus; `start()`, `kill()`, `start()` again, `stop()`."""
 
     def __init__(self, root: Path, name: str, address: str | None, config: dict[str, Any],
-                 radio: bool = True) -> None:
+                 radio: bool = True, paths: tuple[str, ...] = (), heap: int = BOARD_HEAP) -> None:
         self.name = name
+        self.paths = paths
+        self.heap = heap
         self.address = address
         self.dir = root / name
         self.dir.mkdir(parents=True, exist_ok=True)
@@ -68,6 +70,12 @@ class FwBoard:
         return self.dir / f"console{self.boots}.log"
 
     def start(self) -> FwBoard:
+        """Power on and wait until the bus runs."""
+        self.spawn()
+        return self.wait_started()
+
+    def spawn(self) -> None:
+        """Power on (the process starts; the bus comes up on its own)."""
         assert self.proc is None, "board already running"
         self.boots += 1
         cfg_path = self.dir / "hm.json"
@@ -75,16 +83,18 @@ class FwBoard:
         env = dict(os.environ)
         env.update(self.hub.child_env())
         env["MICROPYPATH"] = ":".join([str(self.hub.runtime_dir()), ".frozen", str(firmware_dir()),
-                                       str(FW_SERVICES)])
+                                       str(FW_SERVICES), *self.paths])
         if self.address:
             env["HM_ADDR"] = self.address
         code = f"import hm.app; hm.app.main({str(cfg_path)!r})"
         with open(self.log_path, "wb") as log:
             self.proc = subprocess.Popen(
-                [micropython_exe(), "-X", f"heapsize={BOARD_HEAP}", "-c", code],
+                [micropython_exe(), "-X", f"heapsize={self.heap}", "-c", code],
                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, env=env,
             )
-        wait_for(lambda: b"hm: node" in self.log_path.read_bytes() or self._died(), 10,
+
+    def wait_started(self, timeout: float = 10.0) -> FwBoard:
+        wait_for(lambda: b"hm: node" in self.log_path.read_bytes() or self._died(), timeout,
                  f"{self.name} to start")
         if self._died():
             raise AssertionError(f"{self.name} exited:\n{self.console()}")
@@ -128,6 +138,7 @@ class FwBus:
         self.boards: dict[str, FwBoard] = {}
         self._closers: list[Callable[[], None]] = []
         self._next = 2
+        self.paths: tuple[str, ...] = ()  # more MicroPython import dirs for every board
 
     def address(self) -> str:
         addr = f"127.0.0.{self._next}"
@@ -135,7 +146,7 @@ class FwBus:
         return addr
 
     def board(self, name: str, *, radio: bool = True, serial: list[dict[str, Any]] | None = None,
-              start: bool = True, **config: Any) -> FwBoard:
+              start: bool = True, heap: int = BOARD_HEAP, **config: Any) -> FwBoard:
         """A board named `name` running the probe service; `config` adds /hm.json keys."""
         cfg: dict[str, Any] = {"name": name, "board": "virtual", "group_key": self.key,
                                "port": self.port, "services": ["probe"],
@@ -145,7 +156,8 @@ class FwBus:
         if serial:
             cfg["serial"] = serial
         cfg.update(config)
-        board = FwBoard(self.root, name, self.address() if radio else None, cfg, radio)
+        board = FwBoard(self.root, name, self.address() if radio else None, cfg, radio,
+                        self.paths, heap)
         self.boards[name] = board
         if start:
             board.start()

@@ -10,6 +10,7 @@ hello and joins again, with no help from the application.
 """
 
 import asyncio
+import gc
 
 import micropython
 from micropython import const
@@ -82,7 +83,12 @@ class SerialLink:
             try:
                 r = asyncio.StreamReader(self._s)
                 while True:
-                    k = await r.readinto(self._chunk)
+                    try:
+                        k = await r.readinto(self._chunk)
+                    except MemoryError:  # the driver could not get a buffer: try again
+                        self.errors += 1
+                        gc.collect()
+                        continue
                     if k:
                         self._feed(k)
             except Exception as e:
@@ -137,12 +143,15 @@ class SerialLink:
         return self.send(buf, n)
 
     def heard(self, src):
-        self.peer = src
+        pass
 
     def tick(self, now):
-        p = self.node.peers.get(self.peer) if self.peer is not None else None
-        if p is None or p.link is not self:
-            self.peer = None
+        n = self.node
+        self.peer = None
+        for k in n.peers:
+            p = n.peers[k]
+            if p.link is self and p.via is None:
+                self.peer = k
 
     def state(self):
         return {"up": self.up, "peer": self.peer, "opens": self.opens, "frames": self.frames,

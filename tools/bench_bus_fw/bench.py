@@ -1,0 +1,100 @@
+"""Board side of tools/bench_bus: a user service that times calls and events from the board."""
+
+import asyncio
+import gc
+import time
+
+
+class Bench:
+    def __init__(self, node):
+        self._n = node
+        cfg = getattr(node, "cfg", None) or {}
+        self._expect = cfg.get("expect", 0)
+        self._known = None
+        self._left = {}
+        self._got = 0
+        self._peak = 0
+        node.subscribe("bus.join", self._join, node.id)
+        node.subscribe("bus.leave", self._leave, node.id)
+
+    def _join(self, topic, value, src):
+        if self._known is None and len(self._n.peers) >= self._expect:
+            self._known = time.ticks_ms()
+
+    def _leave(self, topic, value, src):
+        self._left[value["name"]] = time.ticks_ms()
+
+    def nop(self, x):
+        return x
+
+    def status(self):
+        return {"known_at": self._known, "left": self._left, "peers": len(self._n.peers),
+                "started": self._n.started}
+
+    async def rtt(self, node, n):
+        """n sequential calls of bench.nop on node; [p50, p99, max, mean] in us."""
+        call = self._n.call
+        lat = []
+        for i in range(n):
+            t = time.ticks_us()
+            await call(node, "bench.nop", (i,), 2000)
+            lat.append(time.ticks_diff(time.ticks_us(), t))
+        lat.sort()
+        return [lat[n // 2], lat[n * 99 // 100], lat[-1], sum(lat) // n]
+
+    async def rate(self, node, ms, conc):
+        """Calls completed per second with conc callers in flight for ms."""
+        done = [0]
+        end = time.ticks_add(time.ticks_ms(), ms)
+
+        async def worker():
+            call = self._n.call
+            while time.ticks_diff(end, time.ticks_ms()) > 0:
+                await call(node, "bench.nop", (1,), 2000)
+                done[0] += 1
+
+        t = time.ticks_ms()
+        await asyncio.gather(*[worker() for _ in range(conc)])
+        return done[0] * 1000 // time.ticks_diff(time.ticks_ms(), t)
+
+    def follow(self, node):
+        self._n.subscribe("bench.ev", self._ev, node)
+        return True
+
+    def _ev(self, topic, value, src):
+        self._got += 1
+
+    def got(self):
+        return self._got
+
+    async def blast(self, n, burst):
+        """Publish n events, yielding to the loop every burst; returns the ms it took."""
+        pub = self._n.publish
+        t = time.ticks_ms()
+        for i in range(n):
+            pub("bench.ev", i)
+            if i % burst == burst - 1:
+                await asyncio.sleep_ms(0)
+        return time.ticks_diff(time.ticks_ms(), t)
+
+    def heap(self):
+        """[live bytes after a collection, free bytes, peak live bytes sampled]."""
+        gc.collect()
+        a = gc.mem_alloc()
+        if a > self._peak:
+            self._peak = a
+        return [a, gc.mem_free(), self._peak]
+
+    async def sample(self, ms, every):
+        """Sample the live heap every `every` ms for `ms` ms; the peak."""
+        end = time.ticks_add(time.ticks_ms(), ms)
+        while time.ticks_diff(end, time.ticks_ms()) > 0:
+            self.heap()
+            await asyncio.sleep_ms(every)
+        return self._peak
+
+
+def register(node):
+    node.register("bench", Bench(node), "1.0",
+                  ("nop", "status", "rtt", "rate", "follow", "got", "blast", "heap", "sample"),
+                  ("ev",))
