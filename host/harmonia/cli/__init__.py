@@ -15,7 +15,8 @@ from collections.abc import Sequence
 from ..errors import HarmoniaError
 
 # Modules under harmonia.cli that contribute subcommands, in help order.
-COMMANDS = ("demo", "build", "boards", "vboard", "flash")
+COMMANDS = ("demo", "build", "boards", "vboard", "flash", "ports", "deploy",
+            "discover", "call", "watch", "logs")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,98 @@
+"""`harmonia logs NODE...`: boards' recent log lines, and new ones with --follow."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ..busops import FIND_TIMEOUT, BadArgument, LogFailure, LogLine, connect, discover, logs
+from ..busops.hints import why_empty
+from .busargs import add_parser, bus_options, note, print_json_line
+
+EXAMPLES = """\
+  harmonia logs kitchen                    # its last 20 lines: NODE UPTIME TEXT
+  harmonia logs kitchen porch -n 50 -f     # 50 lines of each, then new lines until Ctrl-C
+  harmonia logs --all --json               # every node with a log; one JSON object per line
+Boards keep log lines when /hm.json lists "hm.services.log" in its services; board code
+logs with `from hm.services.log import log; log("pump on")`.
+"""
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = add_parser(
+        sub,
+        "logs",
+        help="show boards' recent log lines (and follow new ones)",
+        description="Show the last log lines each NODE keeps (its `log` service), node by "
+        "node; with --follow, go on printing new lines from all of them as they come. A "
+        "node that cannot answer is reported and the others go on; the exit code is 1 if "
+        "any failed.",
+        examples=EXAMPLES,
+    )
+    parser.add_argument("nodes", nargs="*", metavar="NODE", help="node names or hex ids")
+    parser.add_argument("--all", action="store_true", help="every node on the bus that keeps a log")
+    parser.add_argument(
+        "-n", "--lines", type=int, default=20, metavar="N", help="lines per node (default 20)"
+    )
+    parser.add_argument("-f", "--follow", action="store_true", help="then print new lines")
+    parser.add_argument("--duration", type=float, metavar="S", help="stop following after S s")
+    parser.add_argument(
+        "--wait",
+        type=float,
+        default=FIND_TIMEOUT,
+        metavar="S",
+        help=f"seconds to wait for the nodes to show up (default {FIND_TIMEOUT:g})",
+    )
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    if not args.nodes and not args.all:
+        raise BadArgument(
+            "name the nodes whose logs to show (see `harmonia discover`), or give --all"
+        )
+    if args.lines < 0:
+        raise BadArgument("--lines must be 0 or more")
+    options = bus_options(args, "logs")
+    failed = 0
+    with connect(options) as bus:
+        refs, labels = list(args.nodes), list(args.nodes)
+        if args.all:
+            seen = [p for p in discover(bus) if p.board != "host"]
+            refs += [p.id_hex for p in seen]
+            labels += [p.label for p in seen]
+            if not refs:
+                note(f"no nodes on the bus at {options.describe()}: {why_empty(bus, options)}")
+                return 1
+        width = max(len(label) for label in labels)
+        shown = 0
+        for item in logs(
+            bus,
+            refs,
+            lines=args.lines,
+            follow=args.follow,
+            duration=args.duration,
+            find_timeout=args.wait,
+            options=options,
+        ):
+            if isinstance(item, LogFailure):
+                if args.all and item.error_type == "NoLogService":
+                    continue  # --all: only the nodes that keep a log
+                failed += 1
+                note(f"error: {item.error}")
+            elif args.json:
+                print_json_line(item.to_json())
+            else:
+                _print(item, width)
+            shown += isinstance(item, LogLine)
+        if args.all and not shown and not failed and not args.follow:
+            note(
+                "no node has log lines, or runs the log service "
+                '("hm.services.log" in the services of /hm.json)'
+            )
+    return 1 if failed else 0
+
+
+def _print(line: LogLine, width: int) -> None:
+    print(f"{line.node:<{width}}  {line.ms / 1000:>9.3f}  {line.text}")
+    sys.stdout.flush()
