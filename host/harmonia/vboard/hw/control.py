@@ -55,7 +55,7 @@ class ControlOps:
 
         def push_pin(self, change: tuple[int, int] | None) -> None: ...
         def poke(self, sess: Session) -> None: ...
-        def _reset(self, cause: int, sess: Session) -> str: ...
+        def _reset(self, cause: int, sess: Session, from_irq: bool = False) -> str: ...
 
     # ---- board code
 
@@ -97,7 +97,7 @@ class ControlOps:
         if op == "poke":
             return self.poke(sess)
         if op == "reset":
-            return self._reset(int(m.get("cause") or 2), sess)
+            return self._reset(int(m.get("cause") or 2), sess, bool(m.get("irq")))
         raise HardwareRequestError(f"unknown board call {op!r}")
 
     # ---- control clients

@@ -368,18 +368,23 @@ class HardwareHub(ControlOps):
             with contextlib.suppress(OSError):
                 sess.evt.send({"ev": "poke"})
 
-    def _reset(self, cause: int, sess: Session) -> str:
-        """Board code asked for a reset (or its watchdog fired); returns how it happens."""
+    def _reset(self, cause: int, sess: Session, from_irq: bool = False) -> str:
+        """Board code asked for a reset (or its watchdog fired); returns how it happens:
+        "hook" (the supervisor restarts the child), "exit" (the child exits with
+        RESET_EXIT_CODE) or "kill" (the hub ends it: a watchdog, or a reset called in a
+        callback, where the child cannot end itself)."""
         with self.cond:
             self._next_cause = cause
             hook = self.on_reset
         if hook is not None:
             self._spawn(self._run_hook, "reset", hook)
             return "hook"
-        if cause == CAUSES["watchdog"] and sess.pid:
+        if cause != CAUSES["watchdog"] and not from_irq:
+            return "exit"
+        if sess.pid:
             with contextlib.suppress(ProcessLookupError):
-                os.kill(sess.pid, signal.SIGTERM)  # a hung board cannot exit by itself
-        return "exit"
+                os.kill(sess.pid, signal.SIGTERM)
+        return "kill"
 
     def _run_hook(self, hook: Callable[[], None]) -> None:
         try:

@@ -123,6 +123,7 @@ _scheduled = False
 _masked = False  # machine.disable_irq()
 _wdt = None  # [deadline ms, timeout ms] or None
 wrote = {}  # pin -> value board code last drove (main thread only; skips repeat writes)
+in_irq = False  # an IRQ/Timer callback runs: SystemExit cannot leave it
 
 for _k in info["levels"]:
     _levels[int(_k)] = info["levels"][_k][0]
@@ -196,17 +197,21 @@ def schedule():
 
 
 def _dispatch(_):
-    global _scheduled
+    global _scheduled, in_irq
     with _lock:
         items = _queue[:]
         del _queue[:]
         _scheduled = False
-    for fn, arg in items:
-        try:
-            fn(arg)
-        except Exception as e:  # a failing handler must not stop the others
-            print("Unhandled exception in IRQ callback handler")
-            sys.print_exception(e)
+    in_irq = True
+    try:
+        for fn, arg in items:
+            try:
+                fn(arg)
+            except Exception as e:  # a failing handler must not stop the others
+                print("Unhandled exception in IRQ callback handler")
+                sys.print_exception(e)
+    finally:
+        in_irq = False
 
 
 def mask(on):

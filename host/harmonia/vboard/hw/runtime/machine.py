@@ -287,8 +287,10 @@ def freq(hz=None):
 
 
 def _restart(cause):
-    if _hw.call("reset", {"cause": cause}) == "hook":
-        for _ in range(1000):  # the host restarts this process; wait for it
+    # From a callback the process cannot end itself (the scheduler swallows SystemExit):
+    # the hub ends it then. Otherwise it exits with the hard-reset code.
+    if _hw.call("reset", {"cause": cause, "irq": _hw.in_irq}) != "exit":
+        for _ in range(1000):  # the host restarts or ends this process; wait for it
             time.sleep_ms(10)
     boot = sys.modules.get("_vrepl")  # the board's REPL runtime, when it runs us
     if boot is not None:
