@@ -2,18 +2,20 @@
 
 Every width form is accepted; each declared length is checked against the bytes
 left before anything is allocated; errors are decided in reading order (the
-readings pinned in tests/vectors/README.md). The cursor is module state, so
-decoding is not reentrant (it never yields, so asyncio tasks cannot interleave).
-The ``r_*`` readers decode one value of a known kind for fast shapes.
+readings pinned in tests/vectors/README.md). ``_dv`` is one viper function that
+decodes the value at a position into a slot of a list (``out[i]``), so ints and
+containers never need boxing helpers, and returns the next position; containers
+recurse viper-to-viper. Only str, 64-bit ints and new lists go through bytecode.
 """
+
+# ruff: noqa: F821  (ptr8, uint are viper builtins)
 
 import sys
 from array import array
 
+import micropython
 from micropython import const
 
-from ._bytes import be as _be
-from ._bytes import copy_be as _copy_be
 from ._bytes import utf8_ok as _utf8_ok
 from .errors import (
     DepthError,
@@ -26,271 +28,265 @@ from .errors import (
 
 MAX_DEPTH = const(16)
 MAX_PAYLOAD = const(4059)
-MAX_STR = const(4059)
+_MAX_STR = const(4059)
 
-_pos = 0
-_end = 0
-_src = b""
-_mv = None  # memoryview of _src, made on the first str/bin
-# Floats are read by copying their bytes into a one-element array: no tuple, no struct.
+# Value kinds a fast shape may declare (shape.py); K_ANY accepts every value.
+K_ANY = const(0)
+K_INT = const(1)
+K_FLOAT = const(2)
+K_STR = const(3)
+K_BIN = const(4)
+K_BOOL = const(5)
+
+_LE = sys.byteorder == "little"
 _f64 = array("d", [0.0])
 _f32 = array("f", [0.0])
-_LE = 1 if sys.byteorder == "little" else 0
+_none = None
+_true = True
+_false = False
+_len = len
+_top = [None]  # the slot a top-level value is decoded into
+_CUT = "input ends inside a value"
 
 
-def begin(buf, off, end):
-    """Point the cursor at buf[off:end] (one payload); returns off."""
-    global _pos, _end, _src, _mv
-    if off < 0 or off > end or end > len(buf):
-        raise ValueError("range outside buffer")
-    if end - off > MAX_PAYLOAD:
-        raise OversizeError("payload longer than 4059 bytes")
-    _src = buf
-    _mv = None  # a decode that raised left the previous buffer's view here
-    _pos = off
-    _end = end
-    return off
-
-
-def finish():
-    """The value must have ended exactly at the end of the payload."""
-    global _mv, _src
-    _mv = None
-    _src = b""
-    if _pos != _end:
-        raise MalformedError("trailing bytes after the value")
-
-
+@micropython.native
 def unpack(buf, off=0, end=None):
     """Decode the one value in buf[off:end]; it must end exactly at end."""
     if end is None:
         end = len(buf)
-    begin(buf, off, end)
-    v = _val(buf, 0)
-    finish()
+    check_range(buf, off, end)
+    top = _top
+    pos = _dv(buf, off, end, top, 0, 0)
+    v = top[0]
+    top[0] = None
+    if pos != end:
+        raise MalformedError("trailing bytes after the value")
     return v
 
 
-def _val(b, d):
-    global _pos
-    p = _pos
-    if p >= _end:
+def check_range(buf, off, end):
+    if off < 0 or off > end or end > len(buf):
+        raise ValueError("range outside buffer")
+    if end - off > MAX_PAYLOAD:
+        raise OversizeError("payload longer than 4059 bytes")
+    if off == end:
         raise TruncatedError("input ends before a value")
-    c = b[p]
-    _pos = p + 1
+
+
+def _nones(n):
+    return [None] * n
+
+
+def _str(buf, pos, n):
+    return str(memoryview(buf)[pos : pos + n], "utf-8")
+
+
+def _bin(buf, pos, n):
+    return bytes(memoryview(buf)[pos : pos + n])
+
+
+def _u64(hi, lo):
+    return (hi << 32) | lo
+
+
+def _s64(hi, lo):
+    v = (hi << 32) | lo
+    return v - (1 << 64) if hi & 0x80000000 else v
+
+
+@micropython.viper
+def _dv(buf, pos: int, end: int, out, i: int, d: int) -> int:
+    # Decode the value at buf[pos:end] into out[i] (d = containers around it);
+    # returns the position after it.
+    if pos >= end:
+        raise TruncatedError("input ends before a value")
+    p = ptr8(buf)
+    c = p[pos]
+    pos += 1
     if c < 0x80:
-        return c
+        out[i] = c
+        return pos
     if c >= 0xE0:
-        return c - 0x100
-    if c < 0x90:
-        return _map_n(b, c & 0x0F, d)
-    if c < 0xA0:
-        return _arr_n(b, c & 0x0F, d)
-    if c < 0xC0:
-        return _str_n(c & 0x1F)
-    return _tagged(b, c, d)
-
-
-def _tagged(b, c, d):
-    # 0xC0..0xDF: one byte of type, then a fixed-size value or a length.
+        out[i] = c - 0x100
+        return pos
+    if c >= 0xA0 and c < 0xC0:
+        return int(_dstr(buf, pos, end, out, i, c & 0x1F))
+    if c < 0xA0 or c >= 0xDC:  # a container: depth is decided at its type byte
+        if d >= MAX_DEPTH:
+            raise DepthError("nesting deeper than 16")
+        n = c & 0x0F
+        if c >= 0xDC:
+            w = 2 << (c & 1)
+            if pos + w > end:
+                raise TruncatedError(_CUT)
+            n = (p[pos] << 8) | p[pos + 1]
+            if w == 4:
+                n = (n << 16) | (p[pos + 2] << 8) | p[pos + 3]
+            pos += w
+        left = uint(end - pos)
+        if c < 0x90 or c >= 0xDE:
+            if uint(n) > left >> 1:  # a map of n pairs holds 2n elements
+                raise LengthError("map count larger than the bytes left")
+            return int(_dmap(buf, pos, end, out, i, d + 1, n))
+        if uint(n) > left:
+            raise LengthError("array count larger than the bytes left")
+        a = _nones(n)
+        j = 0
+        d += 1
+        while j < n:
+            pos = int(_dv(buf, pos, end, a, j, d))
+            j += 1
+        out[i] = a
+        return pos
     if c == 0xC0:
-        return None
+        out[i] = _none
+        return pos
     if c == 0xC2:
-        return False
+        out[i] = _false
+        return pos
     if c == 0xC3:
-        return True
+        out[i] = _true
+        return pos
     if c == 0xC1:
         raise MalformedError("byte 0xc1 is never used")
-    k = c & 0x03
-    if c <= 0xC6:
-        return _bin_n(_uint(b, 1 << k))
-    if c <= 0xC9 or c >= 0xD4 and c <= 0xD8:
+    if c <= 0xC9 and c >= 0xC7 or c >= 0xD4 and c <= 0xD8:
         raise UnsupportedError("ext types are not supported")
-    if c == 0xCA:
-        return _float(b, 4)
-    if c == 0xCB:
-        return _float(b, 8)
-    if c <= 0xCF:
-        return _uint(b, 1 << k)
-    if c <= 0xD3:
-        return _sint(b, k)
-    if c <= 0xDB:
-        return _str_n(_uint(b, 1 << (c - 0xD9)))
-    if d >= MAX_DEPTH:  # the 17th container fails at its type byte, before its count
-        raise DepthError("nesting deeper than 16")
-    if c <= 0xDD:
-        return _arr_n(b, _uint(b, 2 << (c & 1)), d)
-    return _map_n(b, _uint(b, 2 << (c & 1)), d)
+    # Fixed-size values and lengths: w bytes follow the type byte.
+    if c <= 0xC6:
+        w = 1 << (c - 0xC4)
+    elif c == 0xCA:
+        w = 4
+    elif c == 0xCB:
+        w = 8
+    elif c <= 0xD3:
+        w = 1 << (c & 3)
+    else:
+        w = 1 << (c - 0xD9)
+    if pos + w > end:
+        raise TruncatedError(_CUT)
+    if c == 0xCA or c == 0xCB:
+        a = _f64 if w == 8 else _f32
+        f = ptr8(a)
+        last = 0
+        if _LE:  # the array holds the float in host order
+            last = w - 1
+        k = 0
+        while k < w:
+            f[last - k if last else k] = p[pos + k]
+            k += 1
+        out[i] = a[0]
+        return pos + w
+    if c >= 0xD0 and c <= 0xD3:  # signed: sign-extend the top byte, then shift in the rest
+        x = (p[pos] ^ 0x80) - 0x80
+        k = 1
+        while k < w and k < 4:
+            x = (x << 8) | p[pos + k]
+            k += 1
+        if w == 8:
+            out[i] = _s64(_be32(buf, pos), _be32(buf, pos + 4))
+        else:
+            out[i] = x
+        return pos + w
+    u = uint(0)
+    k = 0
+    while k < w and k < 4:
+        u = (u << 8) | uint(p[pos + k])
+        k += 1
+    if c >= 0xCC and c <= 0xCF:
+        if w == 8:
+            out[i] = _u64(u, _be32(buf, pos + 4))
+        else:
+            out[i] = u
+        return pos + w
+    pos += w
+    if c <= 0xC6:
+        if u > uint(_MAX_STR):
+            raise OversizeError("bin longer than 4059 bytes")
+        if u > uint(end - pos):
+            raise TruncatedError(_CUT)
+        out[i] = _bin(buf, pos, u)
+        return pos + int(u)
+    return int(_dstr(buf, pos, end, out, i, u))
 
 
-def _take(n):
-    # Claim n bytes at the cursor; returns their offset.
-    global _pos
-    p = _pos
-    if n > _end - p:
-        raise TruncatedError("input ends inside a value")
-    _pos = p + n
-    return p
+@micropython.viper
+def _be32(buf, pos: int) -> uint:
+    p = ptr8(buf)
+    return (
+        (uint(p[pos]) << 24) | (uint(p[pos + 1]) << 16) | (uint(p[pos + 2]) << 8) | uint(p[pos + 3])
+    )
 
 
-def _uint(b, n):
-    p = _take(n)
-    if n == 8:
-        return (_be(b, p, 4) << 32) | _be(b, p + 4, 4)
-    return _be(b, p, n)
-
-
-_SIGN = (0x80, 0x8000, 0x80000000, 0x8000000000000000)
-
-
-def _sint(b, k):
-    v = _uint(b, 1 << k)
-    s = _SIGN[k]
-    if v >= s:
-        v -= s << 1
-    return v
-
-
-def _float(b, n):
-    a = _f64 if n == 8 else _f32
-    _copy_be(a, b, _take(n), n, _LE)
-    return a[0]
-
-
-def _view(p, n):
-    global _mv
-    mv = _mv
-    if mv is None:
-        mv = _mv = memoryview(_src)
-    return mv[p : p + n]
-
-
-def _str_n(n):
-    if n > MAX_STR:
+@micropython.viper
+def _dstr(buf, pos: int, end: int, out, i: int, n: uint) -> int:
+    # A str of n bytes at pos: oversize first, then truncation, then UTF-8.
+    if n > uint(_MAX_STR):
         raise OversizeError("str longer than 4059 bytes")
-    p = _take(n)
-    if not _utf8_ok(_src, p, n):
+    if n > uint(end - pos):
+        raise TruncatedError(_CUT)
+    if not _utf8_ok(buf, pos, n):
         raise MalformedError("str is not valid UTF-8")
-    return str(_view(p, n), "utf-8")
+    out[i] = _str(buf, pos, n)
+    return pos + int(n)
 
 
-def _bin_n(n):
-    if n > MAX_STR:
-        raise OversizeError("bin longer than 4059 bytes")
-    p = _take(n)
-    return bytes(_view(p, n))
-
-
-def _arr_n(b, n, d):
-    if d >= MAX_DEPTH:
-        raise DepthError("nesting deeper than 16")
-    if n > _end - _pos:
-        raise LengthError("array count larger than the bytes left")
-    a = [None] * n
-    d += 1
-    i = 0
-    while i < n:
-        a[i] = _val(b, d)
-        i += 1
-    return a
-
-
-def _map_n(b, n, d):
-    if d >= MAX_DEPTH:
-        raise DepthError("nesting deeper than 16")
-    if n + n > _end - _pos:
-        raise LengthError("map count larger than the bytes left")
+@micropython.viper
+def _dmap(buf, pos: int, end: int, out, i: int, d: int, n: int) -> int:
+    # n pairs at pos; out[i] doubles as the slot each key and value is decoded into.
+    p = ptr8(buf)
     m = {}
-    d += 1
-    while n:
-        _key_type(b)
-        k = _val(b, d)
-        m[k] = _val(b, d)
-        n -= 1
-    return m
+    j = 0
+    while j < n:
+        if pos < end:
+            c = p[pos]
+            if c >= 0x80 and c <= 0x9F or c >= 0xDC and c <= 0xDF:
+                raise MalformedError("an array or map cannot be a map key")
+        pos = int(_dv(buf, pos, end, out, i, d))
+        k = out[i]
+        pos = int(_dv(buf, pos, end, out, i, d))
+        m[k] = out[i]
+        j += 1
+    out[i] = m
+    return pos
 
 
-def _key_type(b):
-    # An array or map key is refused at its type byte, before depth or count.
-    p = _pos
-    if p < _end:
-        c = b[p]
-        if 0x80 <= c <= 0x9F or 0xDC <= c <= 0xDF:
-            raise MalformedError("an array or map cannot be a map key")
+@micropython.viper
+def read_kind(buf, pos: int, end: int, out, i: int, kind: int) -> int:
+    """Decode one value of a declared kind into out[i]; MalformedError if it is another."""
+    if pos < end and kind != K_ANY:
+        c = int(ptr8(buf)[pos])
+        if kind == K_INT:
+            ok = c < 0x80 or c >= 0xE0 or c >= 0xCC and c <= 0xD3
+        elif kind == K_FLOAT:
+            ok = c == 0xCA or c == 0xCB
+        elif kind == K_STR:
+            ok = c >= 0xA0 and c < 0xC0 or c >= 0xD9 and c <= 0xDB
+        elif kind == K_BIN:
+            ok = c >= 0xC4 and c <= 0xC6
+        else:
+            ok = c == 0xC2 or c == 0xC3
+        if not ok:
+            raise MalformedError("payload does not match the declared shape")
+    return int(_dv(buf, pos, end, out, i, 1))
 
 
-# ---------------------------------------------------------------- fast-shape readers
-
-
-def _next():
-    global _pos
-    p = _pos
-    if p >= _end:
+@micropython.viper
+def read_array(buf, pos: int, end: int, n: int) -> int:
+    """An array header announcing exactly n elements (any width form); returns the next position."""
+    if pos >= end:
         raise TruncatedError("input ends before a value")
-    _pos = p + 1
-    return _src[p]
-
-
-def _mismatch():
-    return MalformedError("payload does not match the declared shape")
-
-
-def r_array(b, n):
-    """An array header announcing exactly n elements, any width form."""
-    c = _next()
+    p = ptr8(buf)
+    c = p[pos]
+    pos += 1
     if c == 0x90 | n and n < 16:
-        return n
-    if (c == 0xDC or c == 0xDD) and _uint(b, 2 << (c & 1)) == n:
-        return n
-    raise _mismatch()
-
-
-def r_int(b):
-    c = _next()
-    if c < 0x80:
-        return c
-    if c >= 0xE0:
-        return c - 0x100
-    if 0xCC <= c <= 0xCF:
-        return _uint(b, 1 << (c & 3))
-    if 0xD0 <= c <= 0xD3:
-        return _sint(b, c & 3)
-    raise _mismatch()
-
-
-def r_float(b):
-    c = _next()
-    if c == 0xCB:
-        return _float(b, 8)
-    if c == 0xCA:
-        return _float(b, 4)
-    raise _mismatch()
-
-
-def r_str(b):
-    c = _next()
-    if 0xA0 <= c <= 0xBF:
-        return _str_n(c & 0x1F)
-    if 0xD9 <= c <= 0xDB:
-        return _str_n(_uint(b, 1 << (c - 0xD9)))
-    raise _mismatch()
-
-
-def r_bin(b):
-    c = _next()
-    if 0xC4 <= c <= 0xC6:
-        return _bin_n(_uint(b, 1 << (c & 3)))
-    raise _mismatch()
-
-
-def r_bool(b):
-    c = _next()
-    if c == 0xC3:
-        return True
-    if c == 0xC2:
-        return False
-    raise _mismatch()
-
-
-def r_any(b):
-    return _val(b, 1)
+        return pos
+    if c == 0xDC or c == 0xDD:
+        w = 2 << (c & 1)
+        if pos + w > end:
+            raise TruncatedError(_CUT)
+        m = (p[pos] << 8) | p[pos + 1]
+        if w == 4:
+            m = (m << 16) | (p[pos + 2] << 8) | p[pos + 3]
+        if m == n:
+            return pos + w
+    raise MalformedError("payload does not match the declared shape")

@@ -8,13 +8,16 @@ a datagram to a handler index without allocating.
 
 # ruff: noqa: F821  (ptr8, ptr32, uint are viper builtins)
 
+import sys
 from array import array
 
 import micropython
 from micropython import const
 
-from .cobs import decode_into as _cobs_decode
+from .cobs import decode_crc_into as _cobs_decode_crc
+from .crc import TABLE as _TABLE
 from .crc import crc16
+from .crc import update as _crc_update
 from .errors import (
     CrcError,
     LengthError,
@@ -23,8 +26,10 @@ from .errors import (
     TruncatedError,
     VersionError,
 )
-from .mpack import pack_into as _pack_into
+from .mpack import _pk
 from .mpack import unpack as _unpack
+
+_len = len
 
 VERSION = const(1)
 HEADER_SIZE = const(19)
@@ -61,7 +66,8 @@ H_SVC = const(6)
 H_MTH = const(7)
 H_PLEN = const(8)
 
-_U32 = 0xFFFFFFFF
+_W64 = sys.maxsize > 0xFFFFFFFF  # the viper int is 64-bit (unix port), not 32-bit (boards)
+_none = None
 
 
 def ident(name):
@@ -77,12 +83,22 @@ def ident(name):
 def pack_header(
     buf, typ: int, flags: int, seq: int, src: int, dst: int, svc: int, mth: int, plen: int
 ):
-    """Write the 19-byte header at buf[0:19] (the bytes of struct '>BBBHIIHHH').
+    """Check the fields and write the 19-byte header at buf[0:19] (struct '>BBBHIIHHH').
 
     Stores into ptr8 keep the low byte, so a 32-bit viper int (a board) writes the
-    same bytes as a 64-bit one: 0xFFFFFFFF arrives there as -1 and still gives ff ff ff ff.
+    same bytes as a 64-bit one: 0xFFFFFFFF arrives there as -1 and still gives ff ff
+    ff ff. For the same reason node ids are range-checked only where the viper int
+    is 64-bit; on a board any 32-bit pattern is a node id.
     """
-    if int(len(buf)) < HEADER_SIZE:
+    if typ < T_REQUEST or typ > T_ACK or flags >> 8 or flags < 0:
+        raise MalformedError("unknown message type or flags beyond 8 bits")
+    if seq >> 16 or svc >> 16 or mth >> 16 or seq < 0 or svc < 0 or mth < 0:
+        raise MalformedError("seq, svc and mth are 16-bit")
+    if _W64 and ((src >> 16) >> 16 or (dst >> 16) >> 16):
+        raise MalformedError("node ids are 32-bit")
+    if plen > MAX_PAYLOAD or plen < 0:
+        raise OversizeError("payload longer than 4059 bytes")
+    if int(_len(buf)) < HEADER_SIZE:
         raise OversizeError("buffer shorter than a header")
     p = ptr8(buf)
     p[0] = VERSION
@@ -109,7 +125,7 @@ def pack_header(
 @micropython.viper
 def unpack_header(buf, out):
     """Fill out[0:9] with ver, type, flags, seq, src, dst, svc, mth, plen."""
-    if int(len(buf)) < HEADER_SIZE:
+    if int(_len(buf)) < HEADER_SIZE:
         raise TruncatedError("input ends before the header")
     p = ptr8(buf)
     out[0] = p[0]
@@ -134,16 +150,27 @@ def check(buf, n: int) -> int:
 
     Order as protocol.md section 6: size, CRC, version, type, plen.
     """
+    if n > int(_len(buf)):
+        raise TruncatedError("n is beyond the buffer")
+    residue = 1
+    if n >= HEADER_SIZE + CRC_SIZE and n <= MAX_FRAME:
+        residue = int(_crc_update(0xFFFF, buf, 0, n, _TABLE))
+    return int(_validate(buf, n, residue, 0, 0))
+
+
+@micropython.viper
+def _validate(buf, n: int, residue: int, tab: ptr32, hdr: ptr32) -> int:
+    # Checks in the spec's order; residue is the CRC over the whole frame, CRC bytes
+    # included (0 when intact). Without a table (tab 0) returns plen; with one, also
+    # parses the header into hdr (array 'I', H_* order) and returns the index of the
+    # first (type, svc, mth) entry that matches, or -1.
     if n > MAX_FRAME:
         raise OversizeError("frame longer than 4096 bytes")
     if n < HEADER_SIZE + CRC_SIZE:
         raise TruncatedError("input ends before the header and CRC")
-    if n > int(len(buf)):
-        raise TruncatedError("n is beyond the buffer")
-    p = ptr8(buf)
-    c = int(crc16(buf, n - 2))
-    if c != (p[n - 2] << 8) | p[n - 1]:
+    if residue:
         raise CrcError("frame CRC does not match")
+    p = ptr8(buf)
     if p[0] != VERSION:
         raise VersionError("protocol version is not 1")
     t = p[1]
@@ -157,16 +184,51 @@ def check(buf, n: int) -> int:
         raise LengthError("plen disagrees with the frame size")
     if plen > MAX_PAYLOAD:
         raise OversizeError("payload longer than 4059 bytes")
-    return plen
+    if int(tab) == 0:
+        return plen
+    hdr[0] = p[0]
+    hdr[1] = t
+    hdr[2] = p[2]
+    hdr[3] = (p[3] << 8) | p[4]
+    hdr[4] = (p[5] << 24) | (p[6] << 16) | (p[7] << 8) | p[8]
+    hdr[5] = (p[9] << 24) | (p[10] << 16) | (p[11] << 8) | p[12]
+    hdr[6] = (p[13] << 8) | p[14]
+    hdr[7] = (p[15] << 8) | p[16]
+    hdr[8] = plen
+    key = (p[13] << 24) | (p[14] << 16) | (p[15] << 8) | p[16]
+    cnt = int(tab[0])
+    i = 0
+    while i < cnt:
+        if tab[2 + 2 * i] == key:
+            tt = tab[1 + 2 * i]
+            if tt == t or tt == 0:
+                return i
+        i += 1
+    return -1
 
 
 # ---------------------------------------------------------------- encode
 
 
 @micropython.viper
-def _trailer(buf, off: int, auth, has: int) -> int:
-    # Auth trailer (if any) then CRC over everything before it; returns the frame length.
+def _seal(
+    buf, typ: int, flags: int, seq: int, src: int, dst: int, svc: int, mth: int, plen: int, auth
+) -> int:
+    # Header, auth trailer, CRC around the payload at buf[19:19+plen]; returns the length.
+    n = HEADER_SIZE + plen + CRC_SIZE
+    has = 0
+    if auth is not _none:
+        if int(_len(auth)) != AUTH_SIZE:
+            raise LengthError("auth trailer is 16 bytes")
+        has = 1
+        n += AUTH_SIZE
+    if has != flags & F_AUTH:
+        raise MalformedError("give an auth trailer exactly when flags has F_AUTH")
+    if n > int(_len(buf)):
+        raise OversizeError("frame does not fit the buffer")
+    pack_header(buf, typ, flags, seq, src, dst, svc, mth, plen)
     p = ptr8(buf)
+    off = HEADER_SIZE + plen
     if has:
         a = ptr8(auth)
         i = 0
@@ -174,10 +236,10 @@ def _trailer(buf, off: int, auth, has: int) -> int:
             p[off + i] = a[i]
             i += 1
         off += AUTH_SIZE
-    c = int(crc16(buf, off))
+    c = int(_crc_update(0xFFFF, buf, 0, off, _TABLE))
     p[off] = c >> 8
     p[off + 1] = c
-    return off + CRC_SIZE
+    return n
 
 
 @micropython.native
@@ -186,27 +248,7 @@ def seal_into(buf, typ, flags, seq, src, dst, svc, mth, plen, auth=None):
 
     ``auth`` (16 bytes: nonce, counter, tag) is given exactly when flags has F_AUTH.
     """
-    if not (0 <= seq <= 0xFFFF and 0 <= svc <= 0xFFFF and 0 <= mth <= 0xFFFF):
-        raise MalformedError("seq, svc and mth are 16-bit")
-    if not (0 <= src <= _U32 and 0 <= dst <= _U32):
-        raise MalformedError("node ids are 32-bit")
-    if not (T_REQUEST <= typ <= T_ACK and 0 <= flags <= 0xFF):
-        raise MalformedError("unknown message type or flags beyond 8 bits")
-    if plen > MAX_PAYLOAD:
-        raise OversizeError("payload longer than 4059 bytes")
-    has = 0
-    n = HEADER_SIZE + plen + CRC_SIZE
-    if auth is not None:
-        if len(auth) != AUTH_SIZE:
-            raise LengthError("auth trailer is 16 bytes")
-        has = 1
-        n += AUTH_SIZE
-    if has != flags & F_AUTH:
-        raise MalformedError("give an auth trailer exactly when flags has F_AUTH")
-    if n > len(buf):
-        raise OversizeError("frame does not fit the buffer")
-    pack_header(buf, typ, flags, seq, src, dst, svc, mth, plen)
-    return _trailer(buf, HEADER_SIZE + plen, auth, has)
+    return _seal(buf, typ, flags, seq, src, dst, svc, mth, plen, auth)
 
 
 @micropython.native
@@ -215,8 +257,8 @@ def encode_into(buf, typ, flags, seq, src, dst, svc, mth, payload, auth=None):
     payloads of None/bool/int/float/str/bytes and lists of them."""
     plen = 0
     if payload is not None:  # nil travels as plen = 0
-        plen = _pack_into(buf, HEADER_SIZE, payload) - HEADER_SIZE
-    return seal_into(buf, typ, flags, seq, src, dst, svc, mth, plen, auth)
+        plen = _pk(buf, HEADER_SIZE, payload, -1, 0, _len(buf)) - HEADER_SIZE
+    return _seal(buf, typ, flags, seq, src, dst, svc, mth, plen, auth)
 
 
 # ---------------------------------------------------------------- decode
@@ -244,33 +286,6 @@ def decode(buf, n):
 # ---------------------------------------------------------------- routing
 
 
-@micropython.viper
-def _lookup(buf, n: int, tab: ptr32, hdr: ptr32) -> int:
-    # Check the frame, parse its header into hdr (array 'I'), find (type, svc, mth).
-    plen = int(check(buf, n))
-    p = ptr8(buf)
-    hdr[0] = p[0]
-    hdr[1] = p[1]
-    hdr[2] = p[2]
-    hdr[3] = (p[3] << 8) | p[4]
-    hdr[4] = (p[5] << 24) | (p[6] << 16) | (p[7] << 8) | p[8]
-    hdr[5] = (p[9] << 24) | (p[10] << 16) | (p[11] << 8) | p[12]
-    hdr[6] = (p[13] << 8) | p[14]
-    hdr[7] = (p[15] << 8) | p[16]
-    hdr[8] = plen
-    t = p[1]
-    key = (p[13] << 24) | (p[14] << 16) | (p[15] << 8) | p[16]
-    cnt = int(tab[0])
-    i = 0
-    while i < cnt:
-        if tab[2 + 2 * i] == key:
-            tt = tab[1 + 2 * i]
-            if tt == t or tt == 0:
-                return i
-        i += 1
-    return -1
-
-
 class Router:
     """A fixed-size table of (type, svc, mth) -> handler, routed without allocation.
 
@@ -286,6 +301,7 @@ class Router:
         self.handlers = [None] * size
         self.hdr = array("I", [0] * 9)
         self.buf = bytearray(MAX_FRAME)
+        self.crc = array("H", [0])
 
     def add(self, svc, mth, handler, typ=T_REQUEST):
         """Register handler for (typ, svc, mth); typ 0 matches any type. Returns its index."""
@@ -309,11 +325,20 @@ class Router:
                 return i
         return -1
 
-    def route(self, run, n):
-        """COBS-decode run[:n] into self.buf, check it, look it up."""
-        m = _cobs_decode(run, n, self.buf)
-        return _lookup(self.buf, m, self.tab, self.hdr)
+    @micropython.viper
+    def route(self, run, n: int) -> int:
+        """COBS-decode run[:n] into self.buf (the CRC in the same pass), check it, look it up."""
+        buf = self.buf
+        crc = self.crc
+        m = int(_cobs_decode_crc(run, n, buf, crc))
+        return int(_validate(buf, m, int(ptr16(crc)[0]), self.tab, self.hdr))
 
-    def route_frame(self, frame, n):
+    @micropython.viper
+    def route_frame(self, frame, n: int) -> int:
         """Check the raw frame frame[:n] and look it up."""
-        return _lookup(frame, n, self.tab, self.hdr)
+        if n > int(_len(frame)):
+            raise TruncatedError("n is beyond the buffer")
+        residue = 1
+        if n >= HEADER_SIZE + CRC_SIZE and n <= MAX_FRAME:
+            residue = int(_crc_update(0xFFFF, frame, 0, n, _TABLE))
+        return int(_validate(frame, n, residue, self.tab, self.hdr))
