@@ -12,6 +12,7 @@ max_request (bytes).
 """
 
 import asyncio
+import gc
 import json
 
 CONFIG = "/hm.json"
@@ -76,6 +77,12 @@ def _serial(spec):
 
 async def start(cfg, log=print):
     """Build the node from a config dict, register the services, start the links."""
+    # The large buffers first, while the heap is still in one piece (imports fragment it).
+    gc.collect()
+    frame = bytearray(4097)
+    specs = cfg.get("serial") or ()
+    cobs_out = bytearray(4116) if specs else None
+    runs = [bytearray(4114) for _ in specs]
     from hm.bus.node import Node
     from hm.services import bus as bus_service
     from hm.services import sys as sys_service
@@ -92,6 +99,7 @@ async def start(cfg, log=print):
         max_request=cfg.get("max_request", 4059),
         bridge=cfg.get("bridge", True),
         log=log,
+        buf=frame,
     )
     node.cfg = cfg
     sys_service.register(node)
@@ -101,18 +109,19 @@ async def start(cfg, log=print):
         from hm.bus.udp import UdpLink
 
         node.add_link(UdpLink(addr, cfg.get("port", 47770), cfg.get("mcast", "239.255.77.70")))
-    specs = cfg.get("serial") or ()
     if specs:
         from hm.bus.serial import SerialLink
 
         for i, spec in enumerate(specs):
-            node.add_link(SerialLink(_serial(spec), "serial:" + str(spec.get("uart", i))))
+            name = "serial:" + str(spec.get("uart", i))
+            node.add_link(SerialLink(_serial(spec), name, runs[i], cobs_out))
     for mod in cfg.get("services") or ():
         m = __import__(mod)
         for part in mod.split(".")[1:]:
             m = getattr(m, part)
         m.register(node)
     node.start()
+    gc.collect()
     links = ", ".join(ln.name for ln in node.links)
     log(f"hm: node {name} id {node.id:08x} on {links}")
     return node

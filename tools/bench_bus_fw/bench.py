@@ -3,6 +3,7 @@
 import asyncio
 import gc
 import time
+from array import array
 
 
 class Bench:
@@ -13,6 +14,7 @@ class Bench:
         self._known = None
         self._left = {}
         self._got = 0
+        self._t0 = self._t1 = 0
         self._peak = 0
         node.subscribe("bus.join", self._join, node.id)
         node.subscribe("bus.leave", self._leave, node.id)
@@ -32,15 +34,18 @@ class Bench:
                 "started": self._n.started}
 
     async def rtt(self, node, n):
-        """n sequential calls of bench.nop on node; [p50, p99, max, mean] in us."""
+        """n sequential calls of bench.nop on node; [p50, p99, max, mean] in us (10 us bins)."""
         call = self._n.call
-        lat = []
+        bins = array("I", bytes(4 * 1001))  # 10 us each; the last one holds >= 10 ms
+        worst = total = 0
         for i in range(n):
             t = time.ticks_us()
             await call(node, "bench.nop", (i,), 2000)
-            lat.append(time.ticks_diff(time.ticks_us(), t))
-        lat.sort()
-        return [lat[n // 2], lat[n * 99 // 100], lat[-1], sum(lat) // n]
+            us = time.ticks_diff(time.ticks_us(), t)
+            bins[us // 10 if us < 10000 else 1000] += 1
+            total += us
+            worst = us if us > worst else worst
+        return [_pct(bins, n, 50), _pct(bins, n, 99), worst, total // n]
 
     async def rate(self, node, ms, conc):
         """Calls completed per second with conc callers in flight for ms."""
@@ -62,10 +67,19 @@ class Bench:
         return True
 
     def _ev(self, topic, value, src):
+        t = time.ticks_us()
+        if not self._got:
+            self._t0 = t
+        self._t1 = t
         self._got += 1
 
     def got(self):
         return self._got
+
+    def got_rate(self):
+        """Events received per second, first to last arrival."""
+        us = time.ticks_diff(self._t1, self._t0)
+        return (self._got - 1) * 1000000 // us if us > 0 else 0
 
     async def blast(self, n, burst):
         """Publish n events, yielding to the loop every burst; returns the ms it took."""
@@ -94,7 +108,18 @@ class Bench:
         return self._peak
 
 
+def _pct(bins, n, p):
+    want = (n * p + 99) // 100
+    seen = 0
+    for i in range(len(bins)):
+        seen += bins[i]
+        if seen >= want:
+            return i * 10 + 5
+    return len(bins) * 10
+
+
 def register(node):
     node.register("bench", Bench(node), "1.0",
-                  ("nop", "status", "rtt", "rate", "follow", "got", "blast", "heap", "sample"),
+                  ("nop", "status", "rtt", "rate", "follow", "got", "got_rate", "blast", "heap",
+                   "sample"),
                   ("ev",))

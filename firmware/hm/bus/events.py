@@ -179,6 +179,7 @@ class Events:
                         try:
                             await n.call(pid, "bus.subscribe", (topic,), 1500)
                         except BusError:
+                            await asyncio.sleep_ms(100)
                             continue
                         # asked, accepted or not: asked again when the peer's services change
                         self.confirmed.setdefault(pid, []).append(topic)

@@ -76,7 +76,7 @@ class Node:
     """The bus on one board. `start()` runs its links and timers as asyncio tasks."""
 
     def __init__(self, name, uid, key=None, board="", group="", rate=20000, burst=2000,
-                 max_request=4059, bridge=True, max_peers=32, log=print):
+                 max_request=4059, bridge=True, max_peers=32, log=print, buf=None):
         self.name = name
         self.board = board
         self.group = group
@@ -92,8 +92,10 @@ class Node:
         self.max_peers = max_peers
         self.links = []
         self.peers = {}
-        self.tx = bytearray(MAX_FRAME)
-        self.rxbuf = bytearray(MAX_FRAME + 1)  # serial links decode here; a bridge patches it
+        # One frame buffer for both directions: a received frame is fully read (header
+        # copied, payload decoded) before anything is encoded, so the answer may overwrite it.
+        # (`buf`: a caller allocating it before its imports keeps it out of a fragmented heap)
+        self.tx = self.rxbuf = buf if buf is not None else bytearray(MAX_FRAME + 1)
         self.cobs = None  # the serial links' shared COBS output buffer, made by the first one
         self._h = [0] * 9
         self._tok = burst  # the shared bucket of nodes not in the peer table
@@ -289,26 +291,30 @@ class Node:
         link.heard(src)
         if p is not None:
             p.seen = _ticks()
-        elif typ != T_BEACON and not (flags >> 5) and link.dgram:
-            self.disc.stranger(src, link, addr)
-        if flags & F_ACK_REQ and typ != T_ACK:
-            self.send(T_ACK, src, h[6], h[7], h[3], None, 0, link, addr)
+        ack = flags & F_ACK_REQ and typ != T_ACK
+        if ack:
+            ack = (h[6], h[7], h[3])
         if typ == T_REQUEST:
             self.rpc.serve(link, addr, h, buf, plen, nonce)
-            return
-        v = None
-        if plen:
-            try:
-                v = unpack(buf, _HDR, _HDR + plen)
-            except CodecError:
-                self.drops["codec"] += 1
-                return
-        if typ in (T_RESPONSE, T_ERROR):
-            self.rpc.answer(h, v)
-        elif typ == T_EVENT:
-            self.ev.on_event(src, h[6], h[7], v)
-        elif typ == T_BEACON:
-            self.disc.on_beacon(link, addr, h, v)
+        else:
+            v = None
+            if plen:
+                try:
+                    v = unpack(buf, _HDR, _HDR + plen)
+                except CodecError:
+                    self.drops["codec"] += 1
+                    return
+            if typ in (T_RESPONSE, T_ERROR):
+                self.rpc.answer(h, v)
+            elif typ == T_EVENT:
+                self.ev.on_event(src, h[6], h[7], v)
+            elif typ == T_BEACON:
+                self.disc.on_beacon(link, addr, h, v)
+        # frames sent from here on overwrite buf
+        if ack:
+            self.send(T_ACK, src, ack[0], ack[1], ack[2], None, 0, link, addr)
+        if p is None and typ != T_BEACON and not (flags >> 5) and link.dgram:
+            self.disc.stranger(src, link, addr)
 
     def _refuse(self, link, addr, h):
         msg = self.name + " needs authenticated frames: give the caller the group key"
@@ -326,7 +332,9 @@ class Node:
                           0, link, addr)
             return
         # forwarded verbatim (8.7): only the hop count and the CRC change
-        fw = buf if type(buf) is bytearray else bytearray(buf)
+        fw = self.tx
+        if buf is not fw:
+            fw[:n] = buf
         fw[2] = (fw[2] & 0x1F) | ((hops + 1) << 5)
         c = crc16(fw, n - 2)
         fw[n - 2] = c >> 8

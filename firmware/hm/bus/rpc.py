@@ -64,7 +64,8 @@ class Rpc:
     def __init__(self, node, slots=16, cache=16, max_running=8):
         self.node = node
         self.slots = slots
-        self._free = [_Slot() for _ in range(slots)]
+        self._free = []  # slots made on demand, up to `slots`, and kept for reuse
+        self._made = 0
         self.pend = {}
         # reply cache ring: [src, nonce, seq, done, type, svc, mth, value, big]
         self.cache = [[0, 0, -1, 0, 0, 0, 0, None, 0] for _ in range(cache)]
@@ -96,13 +97,17 @@ class Rpc:
         p = n.peer(node)
         if p is None:
             raise NoSuchNode("no node %s on the bus: check bus.peers()" % node)
-        if not self._free:
+        if self._free:
+            c = self._free.pop()
+        elif self._made < self.slots:
+            self._made += 1
+            c = _Slot()
+        else:
             raise Busy("%d calls are outstanding: wait for some to finish" % self.slots)
         dst = p.id
         seq = n.next_seq()
         while seq in self.pend:
             seq = n.next_seq()
-        c = self._free.pop()
         c.dst = dst
         c.svc = svc
         c.mth = mth

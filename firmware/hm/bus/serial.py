@@ -45,15 +45,20 @@ class SerialLink:
     dgram = False
     port = None
 
-    def __init__(self, opener, name="serial"):
-        """opener() returns an open stream (machine.UART...) that asyncio can poll."""
+    def __init__(self, opener, name="serial", run=None, out=None):
+        """opener() returns an open stream (machine.UART...) that asyncio can poll.
+
+        run (4114 bytes, this link's) and out (4116 bytes, shared by a node's serial
+        links) may be given by a caller that allocates them early, before the heap
+        fragments."""
         self.name = name
         self.opener = opener
         self.node = None
         self.up = False
         self.peer = None
         self._s = None
-        self._run = bytearray(_RUN)
+        self._run = run if run is not None else bytearray(_RUN)
+        self._out = out
         self._m = 0
         self._chunk = bytearray(_CHUNK)
         self._tx = None
@@ -65,7 +70,7 @@ class SerialLink:
     async def run(self):
         n = self.node
         if n.cobs is None:  # one COBS output buffer for every serial link of the node
-            t = bytearray(_RUN + 2)
+            t = self._out if self._out is not None else bytearray(_RUN + 2)
             n.cobs = (t, memoryview(t), memoryview(t)[1:])
         self._tx = n.cobs
         while True:
