@@ -1,3 +1,5 @@
+# mypy: ignore-errors
+# (MicroPython code for the unix port: host mypy does not apply to it)
 # Boot of a virtual board (MicroPython side): mount the flash image at /, run boot.py and
 # main.py, then serve the REPL. A reset ends this process with an exit code the supervisor
 # reads: 64 soft reset (friendly REPL next), 65 soft reset (raw REPL next), 66 hard reset.

@@ -1,3 +1,5 @@
+# mypy: ignore-errors
+# (MicroPython code for the unix port: host mypy does not apply to it)
 # Flash of a virtual board: a block device over the littlefs2 image file.
 # MicroPython side; vfs.VfsLfs2 mounts it exactly like a board's internal flash.
 

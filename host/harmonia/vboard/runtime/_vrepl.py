@@ -1,3 +1,5 @@
+# mypy: ignore-errors
+# (MicroPython code for the unix port: host mypy does not apply to it)
 # The REPL of a virtual board, written for the MicroPython unix port, which has no raw REPL.
 # It speaks what a board's pyexec does on its UART: the friendly REPL (echo, continuation
 # lines, paste mode), the raw REPL (Ctrl-A ... Ctrl-D, OK, output, 0x04, error, 0x04, >),
