@@ -168,6 +168,7 @@ def status():
     """Print what the host needs before a deploy, as a Python literal."""
     import gc
 
+    gc.collect()
     st = os.statvfs(ROOT if _isdir(ROOT) else "/")
     boot = None  # no /boot.py
     try:
@@ -237,14 +238,14 @@ def _unescape(data):
 
 
 class _Payload(io.IOBase):
-    """One file's escaped bytes from the console, acknowledged window by window; a
-    stream, so that deflate.DeflateIO can read it."""
+    """The files' bytes: escaped on the console, acknowledged window by window. A stream,
+    so that deflate.DeflateIO can read it."""
 
-    def __init__(self, inp, out, size, window):
+    def __init__(self, inp, out, window, size):
         self.inp = inp
         self.out = out
-        self.left = size
         self.window = window
+        self.left = size  # bytes still on the console
         self.buf = b""
         self.carry = b""
 
@@ -269,14 +270,9 @@ class _Payload(io.IOBase):
         return n
 
 
-def _receive_file(inp, out, dest, head, window):
-    size, length, wbits, sha = int(head[1]), int(head[2]), int(head[3]), head[4]
-    payload = _Payload(inp, out, size, window)
-    src = payload.readinto
-    if wbits:
-        import deflate
-
-        src = deflate.DeflateIO(payload, deflate.RAW, wbits).readinto
+def _receive_file(src, dest, length, sha):
+    """Write the next `length` bytes from `src` (a readinto) to `dest`, and check them
+    against the digest `sha` (b"-": none)."""
     h = None
     if sha != b"-":
         import hashlib
@@ -284,26 +280,38 @@ def _receive_file(inp, out, dest, head, window):
         h = hashlib.sha256()
     buf = bytearray(_CHUNK)
     mv = memoryview(buf)
-    total = 0
+    left = length
     _makedirs(dest)
     with open(dest, "wb") as f:
-        while True:
-            n = src(buf)
+        while left:
+            n = src(mv[: min(_CHUNK, left)])
             if not n:
-                break
+                raise ValueError(dest + ": the stream ended " + str(left) + " bytes early")
             f.write(mv[:n])
             if h is not None:
                 h.update(mv[:n])
-            total += n
-    while payload.readinto(buf):  # what the decompressor left unread
-        pass
-    if total != length:
-        raise ValueError(dest + ": got " + str(total) + " bytes, expected " + str(length))
+            left -= n
     if h is not None:
         import binascii
 
         if binascii.hexlify(h.digest()[:8]) != sha:
             raise ValueError(dest + ": corrupted in transit (SHA-256 differs)")
+
+
+def _receive_files(inp, out, window, head, files):
+    """`P SIZE WBITS`: every listed file's bytes, in order, as SIZE escaped bytes (one raw
+    deflate stream when WBITS is not 0)."""
+    payload = _Payload(inp, out, window, int(head[1]))
+    src = payload.readinto
+    if head[2] != b"0":
+        import deflate
+
+        src = deflate.DeflateIO(payload, deflate.RAW, int(head[2])).readinto
+    for dest, length, sha in files:
+        _receive_file(src, dest, length, sha)
+    buf = bytearray(_CHUNK)
+    while payload.readinto(buf):  # the stream's end marker
+        pass
 
 
 def _copy(src, dest):
@@ -328,8 +336,10 @@ def receive(version, need, window):
 
     Answers 0x06 (go) or 0x15 (refused, then the reason); then reads one message at a
     time, each acknowledged with 0x06: `K PATH` keeps a file of the current version,
-    `F SIZE LEN WBITS SHA PATH` is followed by SIZE escaped bytes in windows of `window`,
-    `D` ends. An error answers 0x15 instead, drops the stage and waits for 0x04.
+    `F LEN SHA PATH` lists a file to receive, `P SIZE WBITS` is followed by the listed
+    files' bytes (SIZE escaped bytes in windows of `window`; one raw deflate stream when
+    WBITS is not 0), `D` ends. An error answers 0x15 instead, drops the stage and waits
+    for 0x04.
     Prints `OK VERSION`, or `ERR ERRNO REPR` after an error.
     """
     inp = sys.stdin.buffer
@@ -345,13 +355,19 @@ def receive(version, need, window):
         _fail(e)
         return
     out.write(_ACK)
+    files: list = []
     try:
         while True:
-            head = inp.readline().strip().split(None, 5)
+            line = inp.readline().strip()
             out.write(_ACK)
+            head = line.split(None, 1 if line[:1] == b"K" else 3)
             op = head[0]
             if op == b"D":
                 break
+            if op == b"P":
+                _receive_files(inp, out, window, head, files)
+                files = []
+                continue
             path = head[-1].decode()
             if path[0] == "/":
                 roots.append(path)
@@ -361,7 +377,7 @@ def receive(version, need, window):
             if op == b"K":
                 _copy(ROOT + "/" + str(old) + "/" + path, dest)
             else:
-                _receive_file(inp, out, dest, head, window)
+                files.append((dest, int(head[1]), head[2]))
     except Exception as e:  # noqa: BLE001
         out.write(_NAK)
         while inp.read(1) not in (b"\x04", b""):

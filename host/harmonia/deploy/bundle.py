@@ -2,7 +2,7 @@
 version, the bootstrap module and the /boot.py stub (layout in docs/deploy.md).
 
 A `Builder` makes each arch's bundle once, for any number of targets in parallel, and
-keeps each file's compressed form so eight boards cost one compression.
+keeps compressed streams, so eight boards that need the same files cost one compression.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import shutil
 import tempfile
 import threading
 import zlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -91,7 +91,7 @@ class Builder:
         self._own_dir = build_dir is None
         self.build_dir = build_dir or Path(tempfile.mkdtemp(prefix="harmonia-deploy-"))
         self._bundles: dict[str, Bundle] = {}
-        self._compressed: dict[tuple[str, int], bytes] = {}
+        self._compressed: dict[tuple[tuple[str, ...], int], bytes] = {}
         self._lock = threading.Lock()
         self._arch_locks: dict[str, threading.Lock] = {}
 
@@ -103,14 +103,16 @@ class Builder:
                 self._bundles[march] = self._build(march)
             return self._bundles[march]
 
-    def compressed(self, data: bytes, wbits: int) -> bytes:
-        """Raw deflate of `data` with a 2**wbits window (what deflate.DeflateIO reads)."""
-        key = (digest(data), wbits)
+    def compressed(self, files: Sequence[bytes], wbits: int) -> bytes:
+        """`files` one after the other as one raw deflate stream with a 2**wbits window
+        (what one deflate.DeflateIO on the board reads): later files reuse what earlier
+        ones taught the compressor."""
+        key = (tuple(digest(d) for d in files), wbits)
         with self._lock:
             found = self._compressed.get(key)
         if found is None:
             packer = zlib.compressobj(9, zlib.DEFLATED, -wbits, 9)
-            found = packer.compress(data) + packer.flush()
+            found = b"".join(packer.compress(d) for d in files) + packer.flush()
             with self._lock:
                 self._compressed[key] = found
         return found

@@ -35,9 +35,9 @@ from .errors import (
 from .session import BoardStatus, Session
 from .wire import Item, escape
 
-MAX_WBITS = 12  # deflate window on boards with room for it (4 KiB)
-SMALL_WBITS = 10
-ROOMY_HEAP = 64 * 1024
+MIN_WBITS = 9  # raw deflate windows zlib writes: 512 B ...
+MAX_WBITS = 15  # ... to 32 KiB
+HEAP_SHARE = 8  # the board's inflate window takes at most 1/8 of its free heap
 
 
 @dataclass(frozen=True)
@@ -81,6 +81,8 @@ class DeployResult:
 @dataclass(frozen=True)
 class Plan:
     items: tuple[Item, ...]
+    payload: bytes  # the listed files' bytes, escaped for the wire
+    wbits: int  # 0: payload is not compressed
     version: str | None  # None: only files outside the versions change
     sent: tuple[str, ...]
     kept: int
@@ -184,12 +186,9 @@ def _deploy(
         )
         if plan.items:
             report("send", 0, 1, f"{len(plan.sent)} files")
-            wire = sum(len(i.payload) for i in plan.items)
             switched = session.receive(
-                plan.version,
-                plan.need,
+                plan,
                 options.window,
-                plan.items,
                 lambda done, total: report("send", done, total, f"{len(plan.sent)} files"),
             )
             if switched != bundle.version:
@@ -203,7 +202,7 @@ def _deploy(
                     f"after the switch the board boots {active or 'no deployed version'}, "
                     f"not {bundle.version}: check its /boot.py (docs/deploy.md)"
                 )
-            result = replace(result, wire_bytes=wire)
+            result = replace(result, wire_bytes=len(plan.payload))
         report("restart" if options.restart else "finish")
         session.finish(options.restart)
     except (serial.SerialException, OSError) as exc:
@@ -273,21 +272,9 @@ def make_plan(
 ) -> Plan:
     """The items that take the board from what it has to `bundle`: files it already has
     (same digest) are kept, the rest sent; plus the bootstrap and boot stub when stale."""
-    cap = 0
-    if compress and status.deflate:
-        cap = MAX_WBITS if status.mem >= ROOMY_HEAP else SMALL_WBITS
-
-    def item(path: str, data: bytes) -> Item:
-        sha = digest(data) if status.sha else "-"
-        wbits = max(9, min(cap, len(data).bit_length())) if cap else 0
-        packed = builder.compressed(data, wbits) if wbits else data
-        if wbits and len(packed) >= len(data):
-            packed, wbits = data, 0
-        return Item("F", path, escape(packed), len(data), wbits, sha)
-
-    items: list[Item] = []
-    sent: list[str] = []
-    kept = 0
+    wbits = window_bits(status.mem) if compress and status.deflate else 0
+    kept: list[str] = []
+    send: list[tuple[str, bytes]] = []
     deleted: tuple[str, ...] = ()
     version: str | None = None
     if status.version != bundle.version:
@@ -295,27 +282,46 @@ def make_plan(
         have = board_files or {}
         for path, data in sorted(bundle.files.items()):
             if path in have and have[path][0] == bundle.hashes[path]:
-                items.append(Item("K", path))
-                kept += 1
+                kept.append(path)
             else:
-                items.append(item(path, data))
-                sent.append(path)
-        items.append(item(MANIFEST, bundle.manifest))
+                send.append((path, data))
         deleted = tuple(sorted(set(have) - set(bundle.files)))
+    sent = tuple(path for path, _ in send)
+    if version is not None:
+        send.append((MANIFEST, bundle.manifest))
     if status.bootstrap != digest(bundle.bootstrap):
-        items.append(item(BOOTSTRAP_PATH, bundle.bootstrap))
+        send.append((BOOTSTRAP_PATH, bundle.bootstrap))
     if status.boot != digest(BOOT_STUB) and status.boot_kind in (None, "ours"):
-        items.append(item(BOOT_PATH, BOOT_STUB))
-    payload = sum(len(bundle.files[p]) for p in sent)
+        send.append((BOOT_PATH, BOOT_STUB))
+    items = [Item("K", path) for path in kept]
+    items += [
+        Item("F", path, len(data), digest(data) if status.sha else "-") for path, data in send
+    ]
+    datas = [data for _, data in send]
+    if not wbits or not datas:
+        payload = b"".join(datas)
+    elif len(packed := builder.compressed(datas, wbits)) < sum(map(len, datas)):
+        payload = packed
+    else:
+        payload, wbits = b"".join(datas), 0
     return Plan(
         tuple(items),
+        escape(payload),
+        wbits,
         version,
-        tuple(sent),
-        kept,
+        sent,
+        len(kept),
         deleted,
-        payload,
+        sum(len(bundle.files[p]) for p in sent),
         _need(bundle, status.block) if version else 0,
     )
+
+
+def window_bits(free_heap: int) -> int:
+    """The deflate window for a board with this much free heap: the largest that takes
+    at most 1/HEAP_SHARE of it (a bigger window compresses better, and costs RAM)."""
+    fits = (free_heap // HEAP_SHARE).bit_length() - 1
+    return max(MIN_WBITS, min(MAX_WBITS, fits))
 
 
 def _need(bundle: Bundle, block: int) -> int:

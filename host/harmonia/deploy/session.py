@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import ast
 import contextlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .bundle import APP_ROOT, BOOTSTRAP_PATH
 from .errors import (
@@ -21,7 +21,10 @@ from .errors import (
     NoReplError,
     RejectedError,
 )
-from .wire import ACK, NAK, POLL, Item, Refused, agent_source, messages, packed_agent, send
+from .wire import ACK, NAK, POLL, Refused, agent_source, messages, packed_agent, send
+
+if TYPE_CHECKING:
+    from .core import Plan
 
 ENOSPC = 28
 
@@ -136,10 +139,8 @@ class Session:
 
     def receive(
         self,
-        version: str | None,
-        need: int,
+        plan: Plan,
         window: int,
-        items: Sequence[Item],
         progress: Callable[[int, int], None] | None = None,
     ) -> str:
         """Run receive() on the board, stream the items, and return the version it
@@ -147,13 +148,13 @@ class Session:
         from mpremote.transport import TransportError
 
         try:
-            self.t.exec_raw_no_follow(f"receive({version!r},{need},{window})")
+            self.t.exec_raw_no_follow(f"receive({plan.version!r},{plan.need},{window})")
             verdict = self._verdict()
             if verdict == ACK:
                 with contextlib.suppress(Refused):  # send() told the board to stop
                     send(
                         self.t.serial,
-                        messages(items, window),
+                        messages(plan.items, plan.payload, plan.wbits, window),
                         timeout=self.timeout,
                         alive=self.alive,
                         progress=progress,

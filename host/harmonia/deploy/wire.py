@@ -5,8 +5,9 @@ board runs `receive()` of firmware/hm/deployed.py.
 Payload bytes never contain Ctrl-C or Ctrl-D (0x03 interrupts a board, 0x04 ends a
 refusal), so they are escaped: 0x10 0x11 stands for 0x10, 0x10 0x12 for 0x03, 0x10 0x13
 for 0x04, about 1 % more bytes for compressed data. Each message (a header line, or one
-window of payload) is acknowledged with 0x06 once the board has read it; the host keeps at
-most IN_FLIGHT unacknowledged, so the board's input buffer never overflows.
+window of payload) is acknowledged with 0x06 once the board has read it; the host keeps no
+more than IN_FLIGHT windows' worth of bytes unacknowledged, so the board's input buffer
+never overflows, while short messages (headers, the ends of files) still fill the link.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import ast
 import functools
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -39,27 +41,27 @@ def escape(data: bytes) -> bytes:
 
 @dataclass(frozen=True)
 class Item:
-    """One file of the new version: kept from the current one (K) or sent (F)."""
+    """One file of the new version: kept from the current one (K), or listed (F) to
+    arrive in the payload that follows the listing."""
 
     op: Literal["K", "F"]
     path: str  # inside the version, or absolute for a file outside every version
-    payload: bytes = b""  # escaped bytes on the wire
-    length: int = 0  # the file's size on the board
-    wbits: int = 0  # deflate window bits; 0: sent as is
+    length: int = 0  # the file's size
     sha: str = "-"  # digest the board checks, "-" when it cannot hash
 
     def header(self) -> bytes:
         if self.op == "K":
             return f"K {self.path}\n".encode()
-        return f"F {len(self.payload)} {self.length} {self.wbits} {self.sha} {self.path}\n".encode()
+        return f"F {self.length} {self.sha} {self.path}\n".encode()
 
 
-def messages(items: Sequence[Item], window: int) -> list[bytes]:
-    """The stream: each item's header, then its payload in windows; `D` ends it."""
-    out: list[bytes] = []
-    for item in items:
-        out.append(item.header())
-        out += [item.payload[i : i + window] for i in range(0, len(item.payload), window)]
+def messages(items: Sequence[Item], payload: bytes, wbits: int, window: int) -> list[bytes]:
+    """The stream: one line per item, then the listed files' bytes (`payload`, escaped,
+    in windows), then `D`."""
+    out = [item.header() for item in items]
+    if payload:
+        out.append(f"P {len(payload)} {wbits}\n".encode())
+        out += [payload[i : i + window] for i in range(0, len(payload), window)]
     out.append(b"D\n")
     return out
 
@@ -76,30 +78,29 @@ def send(
     alive: Callable[[], None] | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> int:
-    """Write every message, at most IN_FLIGHT unacknowledged; returns the bytes written.
+    """Write every message, at most IN_FLIGHT windows of bytes unacknowledged; returns the
+    bytes written.
     Raises Refused on 0x15 (after sending 0x04 so the board stops draining), and
     BoardStoppedError when the board is silent for `timeout` seconds."""
     total = sum(len(m) for m in stream)
+    budget = IN_FLIGHT * max(len(m) for m in stream)
     sent = 0
-    pending = 0
+    pending: deque[int] = deque()  # sizes of the messages not yet acknowledged
     old_timeout = serial.timeout
     serial.timeout = POLL
     try:
         for message in stream:
-            while pending >= IN_FLIGHT:
+            while pending and (sum(pending) + len(message) > budget or serial.in_waiting):
                 _await_ack(serial, timeout, alive)
-                pending -= 1
+                pending.popleft()
             serial.write(message)
-            pending += 1
+            pending.append(len(message))
             sent += len(message)
-            while pending and serial.in_waiting:
-                _await_ack(serial, timeout, alive)
-                pending -= 1
             if progress is not None:
                 progress(sent, total)
         while pending:
             _await_ack(serial, timeout, alive)
-            pending -= 1
+            pending.popleft()
     except Refused:
         serial.write(END)
         raise

@@ -1,0 +1,147 @@
+"""`harmonia deploy`: compile, diff, send and switch a source tree on one board or many."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from ..deploy import DeployOptions, DeployResult, deploy_many
+from ..parallel import Outcome, exit_code
+from ..targets import resolve
+from .rows import TargetRows, table
+
+EXAMPLES = """\
+examples:
+  harmonia deploy vb1                       # the firmware/ tree to virtual board vb1
+  harmonia deploy /dev/ttyACM0 --src app/   # your own tree to a board on a USB port
+  harmonia deploy --all --json              # every virtual board and identified port
+
+Each board gets the tree compiled with mpy-cross for its own arch. Only files whose
+digest differs from the board's manifest are sent (compressed when the board can inflate);
+the rest are copied on the board from its current version. The new version is staged in
+/app/.new-VERSION and switched in with one atomic rename of /app/current, so a board that
+loses power or its link mid-deploy boots the version it had. The board is then soft-reset
+and must report the new version. Layout and details: docs/deploy.md.
+"""
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = sub.add_parser(
+        "deploy",
+        help="send a source tree to boards: compiled per arch, diffed, switched atomically",
+        description="Compile a source tree for each target board's arch, send what changed "
+        "over the serial REPL, switch to the new version atomically and check the board "
+        "runs it. Several targets are deployed in parallel.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "targets",
+        nargs="*",
+        metavar="TARGET",
+        help="serial port or virtual board name (several at once are fine)",
+    )
+    parser.add_argument(
+        "--all", action="store_true", help="every running virtual board and identified port"
+    )
+    parser.add_argument(
+        "--src", type=Path, metavar="DIR", help="source tree to deploy (default: firmware/)"
+    )
+    parser.add_argument(
+        "--board", metavar="PROFILE", help="board profile for ports whose board is not known"
+    )
+    parser.add_argument(
+        "--state-dir",
+        type=Path,
+        default=None,
+        help="virtual boards' state directory (default: $HARMONIA_STATE_DIR, "
+        "else ~/.local/state/harmonia)",
+    )
+    parser.add_argument(
+        "--no-restart", action="store_true", help="leave main.py stopped after the check"
+    )
+    parser.add_argument("--no-compress", action="store_true", help="send files uncompressed")
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=10.0,
+        metavar="S",
+        help="seconds of board silence before it counts as gone (default 10)",
+    )
+    parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress rows")
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", help="list the files sent and deleted"
+    )
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    targets = resolve(args.targets, all_boards=args.all, state_dir=args.state_dir)
+    options = DeployOptions(
+        src=args.src,
+        board=args.board,
+        compress=not args.no_compress,
+        restart=not args.no_restart,
+        timeout=args.timeout,
+    )
+    rows = None if args.quiet else TargetRows(targets)
+    try:
+        outcomes = deploy_many(targets, options, on_event=rows)
+    finally:
+        if rows is not None:
+            rows.close()
+    if args.json:
+        report = {
+            "ok": exit_code(outcomes) == 0,
+            "targets": [o.to_json(DeployResult.to_json) for o in outcomes],
+        }
+        print(json.dumps(report, indent=1))
+    else:
+        _summary(outcomes, args.verbose)
+    return exit_code(outcomes)
+
+
+def _summary(outcomes: list[Outcome[DeployResult]], verbose: bool) -> None:
+    rows = []
+    for o in outcomes:
+        r = o.value
+        if r is None:
+            rows.append((o.target.name, o.target.profile or "-", "FAILED", "-", "-", "-", "-"))
+            continue
+        result = "deployed" if r.changed else "up to date"
+        sent = f"{len(r.sent)} ({_size(r.payload_bytes)})" if r.sent else "0"
+        rows.append(
+            (
+                r.target,
+                r.board or r.march,
+                result,
+                r.version,
+                sent,
+                str(len(r.deleted)),
+                f"{o.seconds:.1f} s",
+            )
+        )
+    print(table(("TARGET", "BOARD", "RESULT", "VERSION", "SENT", "DELETED", "TIME"), rows))
+    for o in outcomes:
+        if o.value is not None:
+            for note in o.value.notes:
+                print(f"note: {o.target.name}: {note}")
+            if verbose:
+                for path in o.value.sent:
+                    print(f"  {o.target.name}: sent {path}")
+                for path in o.value.deleted:
+                    print(f"  {o.target.name}: deleted {path}")
+    failed = [o for o in outcomes if not o.ok]
+    if failed:
+        print(f"\n{len(failed)} of {len(outcomes)} failed:", file=sys.stderr)
+        for o in failed:
+            print(f"  {o.target.name}: {o.error}", file=sys.stderr)
+            if verbose and o.traceback:
+                print(o.traceback, file=sys.stderr)
+
+
+def _size(n: int) -> str:
+    return f"{n / 1024:.1f} KiB" if n >= 1024 else f"{n} B"
