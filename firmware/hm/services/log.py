@@ -5,8 +5,9 @@
 
 Load it from /hm.json: "services": ["hm.services.log"] ("log_lines": ring size, 32).
 It also takes the node's own messages (link errors, failed callbacks). Methods:
-`tail(n)` -> the last n lines, oldest first; each line and each `log.line` event is
-[seq, ms, text]: seq counts lines since boot (1, 2, ...), ms is the uptime.
+`tail(n, before=0)` -> up to n lines before seq `before` (0: the newest), oldest first,
+as many as fit one frame (page back with `before`). Each line and each `log.line` event
+is [seq, ms, text]: seq counts lines since boot (1, 2, ...), ms is the uptime.
 """
 
 import time
@@ -15,6 +16,7 @@ from micropython import const
 
 _MAX_TEXT = const(160)  # longer lines are cut: a line must fit one small frame
 _SIZE = const(32)
+_BUDGET = const(3000)  # bytes of lines in one tail() answer; a frame holds 4096
 
 _t0 = time.ticks_ms()
 
@@ -24,22 +26,32 @@ class Ring:
 
     def __init__(self, size=_SIZE):
         self.size = size if size > 0 else 1
-        self.lines = [[0, 0, ""]] * self.size  # slots; each line gets its own list
+        self.lines = [(0, 0, "")] * self.size  # slots, reused in turn
         self.seq = 0
 
     def add(self, ms, text):
         self.seq += 1
-        line = [self.seq, ms, text]
+        line = (self.seq, ms, text)
         self.lines[self.seq % self.size] = line
         return line
 
-    def tail(self, n):
-        if n > self.size:
-            n = self.size
-        if n > self.seq:
-            n = self.seq
+    def tail(self, n, before=0):
+        """Up to n lines older than seq `before` (0: the newest), oldest first, no more
+        than fit one answer frame; ask again with the first seq to page back."""
         size = self.size
-        return [self.lines[s % size] for s in range(self.seq - n + 1, self.seq + 1)]
+        s = self.seq if before <= 0 or before > self.seq else before - 1
+        oldest = self.seq - size + 1
+        out: list = []
+        used = 0
+        while s >= oldest and s > 0 and len(out) < n:
+            line = self.lines[s % size]
+            used += len(line[2].encode()) + 12
+            if used > _BUDGET:
+                break
+            out.append(line)
+            s -= 1
+        out.reverse()
+        return out
 
 
 _ring = Ring()
@@ -71,8 +83,8 @@ def log(*parts):
 
 
 class LogService:
-    def tail(self, n=20):
-        return _ring.tail(int(n))
+    def tail(self, n=20, before=0):
+        return _ring.tail(int(n), int(before))
 
 
 def register(node):

@@ -83,7 +83,7 @@ def why_empty(bus: SyncBus, options: BusOptions | None) -> str:
     silent = [b.board for b in boards if b.node is None and b.error is None]
     if silent:
         reasons.append(
-            f"virtual boards {', '.join(silent)} run no bus: their flash needs a main.py that "
+            f"{_boards(silent, 'runs', 'run')} no bus: a board's flash needs a main.py that "
             "runs hm.app.main(), and an /hm.json"
         )
     for b in boards:
@@ -97,8 +97,7 @@ def why_empty(bus: SyncBus, options: BusOptions | None) -> str:
             reasons.append(f"virtual board {b.board} runs in open mode: call it without a key")
     for other, names in sorted(elsewhere.items()):
         reasons.append(
-            f"virtual board{'s' if len(names) > 1 else ''} {', '.join(names)} "
-            f"run{'' if len(names) > 1 else 's'} the bus on port {other}: give --port {other}"
+            f"{_boards(names, 'runs', 'run')} the bus on port {other}: give --port {other}"
         )
     if not reasons:
         reasons.append(
@@ -106,3 +105,10 @@ def why_empty(bus: SyncBus, options: BusOptions | None) -> str:
             "Wi-Fi need --address 0.0.0.0 or this host's LAN address"
         )
     return "; ".join(reasons)
+
+
+def _boards(names: list[str], one: str, many: str) -> str:
+    """`virtual board a runs` / `virtual boards a, b run`."""
+    if len(names) == 1:
+        return f"virtual board {names[0]} {one}"
+    return f"virtual boards {', '.join(names)} {many}"

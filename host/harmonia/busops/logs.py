@@ -26,6 +26,7 @@ from .options import BusOptions
 
 TOPIC = "log.line"
 TAIL_TIMEOUT = 3.0
+RING_ASK = 256  # more than any ring holds: the node answers with what it has
 _TICK = 0.25
 
 
@@ -63,10 +64,27 @@ def _line(node: str, value: Any) -> LogLine | None:
     return LogLine(node, seq, ms, str(text))
 
 
-def tail(bus: SyncBus, peer: Peer, lines: int = 20, timeout: float = TAIL_TIMEOUT) -> list[LogLine]:
-    """The node's last `lines` log lines, oldest first; NoLogService if it keeps none."""
+def tail(
+    bus: SyncBus, peer: Peer, lines: int = 20, *, after: int = 0, timeout: float = TAIL_TIMEOUT
+) -> list[LogLine]:
+    """The node's last `lines` log lines (only those after seq `after`), oldest first,
+    read a frame's worth at a time; NoLogService if the node keeps none."""
+    found: list[LogLine] = []
+    before = 0
+    while len(found) < lines:
+        page = _page(bus, peer, lines - len(found), before, timeout)
+        if not page:
+            break
+        found[:0] = page
+        before = page[0].seq
+        if before <= after + 1:
+            break
+    return [line for line in found if line.seq > after]
+
+
+def _page(bus: SyncBus, peer: Peer, lines: int, before: int, timeout: float) -> list[LogLine]:
     try:
-        answer = bus.call(peer.id, "log.tail", lines, timeout=timeout)
+        answer = bus.call(peer.id, "log.tail", lines, before, timeout=timeout)
     except NoSuchService:
         raise NoLogService(
             f'{peer.label} runs no log service: add "hm.services.log" to the services list '
@@ -97,17 +115,16 @@ def logs(
     # order, so no line falls between its tail and its first event.
     sub = bus.events(TOPIC) if follow and peers else None
     try:
-        shown: dict[int, tuple[int, int]] = {}
+        marks: dict[int, _Mark] = {}
         want = max(lines, 1) if follow else lines
         for peer, got in zip(peers, _tails(bus, peers, want), strict=True):
             if isinstance(got, BusError):
                 yield LogFailure(peer.label, str(got), type(got).__name__)
                 continue
-            if got:
-                shown[peer.id] = (got[-1].seq, got[-1].ms)
+            marks[peer.id] = _Mark(peer, got[-1].seq if got else 0, peer.nonce)
             yield from got[-lines:] if lines > 0 else []
         if sub is not None:
-            yield from _follow(sub, {p.id for p in peers}, shown, duration)
+            yield from _follow(bus, sub, marks, duration)
     finally:
         if sub is not None:
             with contextlib.suppress(BusError):
@@ -127,14 +144,21 @@ def _tails(bus: SyncBus, peers: list[Peer], lines: int) -> list[list[LogLine] | 
         return list(pool.map(one, peers))
 
 
+@dataclass
+class _Mark:
+    """The last line shown of a node, and the boot it came from."""
+
+    peer: Peer
+    seq: int
+    nonce: int | None
+
+
 def _follow(
-    sub: SyncSubscription,
-    ids: set[int],
-    shown: dict[int, tuple[int, int]],
-    duration: float | None,
+    bus: SyncBus, sub: SyncSubscription, marks: dict[int, _Mark], duration: float | None
 ) -> Iterator[LogLine]:
-    """New lines only: an event for a line the tail showed (no later in both its count
-    and its uptime) is skipped, until the node's first newer line."""
+    """Each new line once, in order. A line already shown (the tail and the first events
+    overlap) is skipped; lines missed (logged while the node rebooted, before it took the
+    subscription again) are read back from its ring before the line that reveals them."""
     deadline = None if duration is None else time.monotonic() + duration
     while True:
         wait = _TICK if deadline is None else min(_TICK, deadline - time.monotonic())
@@ -144,11 +168,25 @@ def _follow(
             event: Event = sub.get(timeout=wait)
         except TimeoutError:
             continue
-        line = _line(event.node, event.value) if event.source in ids else None
-        if line is None:
+        mark = marks.get(event.source)
+        line = _line(event.node, event.value) if mark is not None else None
+        if mark is None or line is None:
             continue
-        mark = shown.get(event.source)
-        if mark is not None and line.seq <= mark[0] and line.ms <= mark[1]:
-            continue
-        shown.pop(event.source, None)
+        if line.seq <= mark.seq:
+            nonce = next((p.nonce for p in bus.peers() if p.id == event.source), mark.nonce)
+            if nonce == mark.nonce:
+                continue  # shown already
+            mark.seq, mark.nonce = 0, nonce  # a new boot: its count starts again
+        if line.seq > mark.seq + 1:
+            yield from _missed(bus, mark, line.seq)
+        mark.seq = line.seq
         yield line
+
+
+def _missed(bus: SyncBus, mark: _Mark, before: int) -> list[LogLine]:
+    """The lines after `mark` and before `before` that the node's ring still holds."""
+    try:
+        found = tail(bus, mark.peer, RING_ASK, after=mark.seq)
+    except BusError:
+        return []
+    return [x for x in found if x.seq < before]
