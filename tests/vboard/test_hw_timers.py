@@ -64,8 +64,8 @@ def test_machine_reset_ends_the_process_and_the_next_boot_knows_why(tmp_path: Pa
         try:
             r.client.wait_boot(2)
             second.wait_output("<ready>\n")
-            cause = board_exec(second, "import machine\nprint(machine.reset_cause() == machine.HARD_RESET)")
-            assert cause.strip() == "True"
+            cause = "import machine\nprint(machine.reset_cause() == machine.HARD_RESET)"
+            assert board_exec(second, cause).strip() == "True"
             assert r.client.info()["cause"] == 2
         finally:
             second.stop()
@@ -73,7 +73,8 @@ def test_machine_reset_ends_the_process_and_the_next_boot_knows_why(tmp_path: Pa
 
 def test_reset_from_a_callback_is_done_by_the_hub(tmp_path: Path) -> None:
     with rig(tmp_path) as r:
-        r.exec("import machine\nmachine.Timer(-1, mode=0, period=1, callback=lambda t: machine.reset())")
+        code = b"import machine\nmachine.Timer(-1, period=1, callback=lambda t: machine.reset())"
+        r.proc.write(code.hex().encode() + b"\n")
         assert r.proc.wait(10) == -signal.SIGTERM  # no supervisor hook: the hub ends it
 
 

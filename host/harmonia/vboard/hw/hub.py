@@ -26,6 +26,7 @@ from typing import Any
 from . import wire
 from .board import Board, BoardError
 from .control import ControlOps
+from .devices import I2CDevice, SPIDevice
 from .errors import HardwareError, HardwareRequestError, HardwareTimeoutError
 from .facts import board_facts
 from .uart import PeerLink
@@ -110,6 +111,16 @@ class HardwareHub(ControlOps):
         """Tell the hub why the next boot happens ("soft", "hard", "power")."""
         with self.cond:
             self._next_cause = CAUSES[cause]
+
+    def attach_i2c(self, bus: int | str, addr: int, device: I2CDevice) -> None:
+        """Put a device object on an I2C bus (in the hub's process; clients attach by model)."""
+        with self.cond:
+            self.board.attach_i2c(bus, addr, device)
+
+    def attach_spi(self, bus: int | str, device: SPIDevice, cs: int | str | None = None) -> None:
+        with self.cond:
+            number = None if cs is None else self.board.pin_number(cs)
+            self.board.spi.setdefault(bus, []).append((number, device))
 
     def start(self) -> None:
         if self._server is not None:
