@@ -14,14 +14,15 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from ..bus import BusError, Event, NoSuchService, Peer
 from ..bus.sync import SyncBus, SyncSubscription
+from ..parallel import Outcome, Progress, run_parallel
+from ..targets import Target
 from .errors import NoLogService
-from .nodes import FIND_TIMEOUT, find_nodes
+from .nodes import FIND_TIMEOUT, find_nodes, node_address
 from .options import BusOptions
 
 TOPIC = "log.line"
@@ -107,7 +108,7 @@ def logs(
     """The last `lines` lines of each node, node by node, then with `follow` the new
     lines of all of them as they come, until `duration` seconds (None: until closed)."""
     found = find_nodes(bus, list(nodes), find_timeout, options)
-    peers = [p for p in found if isinstance(p, Peer)]
+    peers = list({p.id: p for p in found if isinstance(p, Peer)}.values())
     for ref, result in zip(nodes, found, strict=True):
         if not isinstance(result, Peer):
             yield LogFailure(ref, str(result), type(result).__name__)
@@ -117,9 +118,10 @@ def logs(
     try:
         marks: dict[int, _Mark] = {}
         want = max(lines, 1) if follow else lines
-        for peer, got in zip(peers, _tails(bus, peers, want), strict=True):
-            if isinstance(got, BusError):
-                yield LogFailure(peer.label, str(got), type(got).__name__)
+        for peer, outcome in zip(peers, _tails(bus, peers, want), strict=True):
+            got = outcome.value
+            if got is None:
+                yield LogFailure(peer.label, outcome.error or "", outcome.error_type or "")
                 continue
             marks[peer.id] = _Mark(peer, got[-1].seq if got else 0, peer.nonce)
             yield from got[-lines:] if lines > 0 else []
@@ -131,17 +133,15 @@ def logs(
                 sub.cancel()
 
 
-def _tails(bus: SyncBus, peers: list[Peer], lines: int) -> list[list[LogLine] | BusError]:
-    def one(peer: Peer) -> list[LogLine] | BusError:
-        try:
-            return tail(bus, peer, lines) if lines > 0 else []
-        except BusError as exc:
-            return exc
+def _tails(bus: SyncBus, peers: list[Peer], lines: int) -> list[Outcome[list[LogLine]]]:
+    """Every node's tail at once; one node's failure leaves the others alone."""
+    targets = [Target(name=p.label, kind="node", address=node_address(p)) for p in peers]
+    by_target = dict(zip(targets, peers, strict=True))
 
-    if len(peers) <= 1:
-        return [one(p) for p in peers]
-    with ThreadPoolExecutor(min(16, len(peers)), thread_name_prefix="harmonia-logs") as pool:
-        return list(pool.map(one, peers))
+    def one(target: Target, progress: Progress) -> list[LogLine]:
+        return tail(bus, by_target[target], lines) if lines > 0 else []
+
+    return run_parallel(targets, one)
 
 
 @dataclass

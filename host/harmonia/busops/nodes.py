@@ -57,17 +57,21 @@ class PeerInfo:
         return data
 
 
-def peer_info(peer: Peer, peers: list[Peer] | None = None) -> PeerInfo:
-    """A PeerInfo for a bus `Peer` (`peers`: the table, to name a bridge)."""
+def node_address(peer: Peer, peers: list[Peer] | None = None) -> str:
+    """Where a peer is reached: `host:port`, its serial port, or `via BRIDGE`."""
     if peer.via is not None:
         bridge = next((p for p in peers or () if p.id == peer.via), None)
-        address = f"via {bridge.label if bridge else f'{peer.via:08x}'}"
-    elif peer.route is None:
-        address = "-"
-    elif isinstance(peer.route.addr, tuple):
-        address = f"{peer.route.addr[0]}:{peer.route.addr[1]}"
-    else:
-        address = peer.route.link.name.removeprefix("serial:")
+        return f"via {bridge.label if bridge else f'{peer.via:08x}'}"
+    if peer.route is None:
+        return "-"
+    if isinstance(peer.route.addr, tuple):
+        return f"{peer.route.addr[0]}:{peer.route.addr[1]}"
+    return peer.route.link.name.removeprefix("serial:")
+
+
+def peer_info(peer: Peer, peers: list[Peer] | None = None) -> PeerInfo:
+    """A PeerInfo for a bus `Peer` (`peers`: the table, to name a bridge)."""
+    address = node_address(peer, peers)
     return PeerInfo(peer.name, peer.id, peer.board, peer.version, peer.group, peer.link, address)
 
 

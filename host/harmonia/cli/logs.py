@@ -8,6 +8,7 @@ import sys
 from ..busops import FIND_TIMEOUT, BadArgument, LogFailure, LogLine, connect, discover, logs
 from ..busops.hints import why_empty
 from .busargs import add_parser, bus_options, note, print_json_line
+from .rows import table
 
 EXAMPLES = """\
   harmonia logs kitchen                    # its last 20 lines: NODE UPTIME TEXT
@@ -54,6 +55,8 @@ def run(args: argparse.Namespace) -> int:
     if args.lines < 0:
         raise BadArgument("--lines must be 0 or more")
     options = bus_options(args, "logs")
+    results: dict[str, str] = {}  # node -> "N lines", or its error
+    counts: dict[str, int] = {}
     failed = 0
     with connect(options) as bus:
         refs, labels = list(args.nodes), list(args.nodes)
@@ -65,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
                 note(f"no nodes on the bus at {options.describe()}: {why_empty(bus, options)}")
                 return 1
         width = max(len(label) for label in labels)
-        shown = 0
+        summary = len(refs) > 1 and not args.follow
         for item in logs(
             bus,
             refs,
@@ -79,20 +82,28 @@ def run(args: argparse.Namespace) -> int:
                 if args.all and item.error_type == "NoLogService":
                     continue  # --all: only the nodes that keep a log
                 failed += 1
-                note(f"error: {item.error}")
-            elif args.json:
+                results[item.node] = f"FAILED: {item.error}"
+                if not summary:
+                    note(f"error: {item.error}")
+                continue
+            counts[item.node] = counts.get(item.node, 0) + 1
+            results[item.node] = _lines(counts[item.node])
+            if args.json:
                 print_json_line(item.to_json())
             else:
                 _print(item, width)
-            shown += isinstance(item, LogLine)
-        if args.all and not shown and not failed and not args.follow:
-            note(
-                "no node has log lines, or runs the log service "
-                '("hm.services.log" in the services of /hm.json)'
-            )
+    if summary and failed:
+        note(f"{failed} of {len(refs)} nodes failed:")
+        print(table(("NODE", "RESULT"), list(results.items())), file=sys.stderr)
+    if args.all and not results and not args.follow:
+        note('no node keeps log lines ("hm.services.log" in the services of its /hm.json)')
     return 1 if failed else 0
 
 
 def _print(line: LogLine, width: int) -> None:
     print(f"{line.node:<{width}}  {line.ms / 1000:>9.3f}  {line.text}")
     sys.stdout.flush()
+
+
+def _lines(n: int) -> str:
+    return f"{n} line" if n == 1 else f"{n} lines"
