@@ -53,6 +53,11 @@ def activate():
     return name
 
 
+def path(name):
+    """Where a data file of the running version is: open(deployed.path("cfg.json"))."""
+    return ROOT + "/" + str(CURRENT or current()) + "/" + name
+
+
 def _isdir(path):
     try:
         return os.stat(path)[0] & _DIR != 0
@@ -327,8 +332,10 @@ def _copy(src, dest):
 
 
 def _fail(e):
-    code = e.args[0] if isinstance(e, OSError) and e.args else 0
-    print("ERR", code, repr(e))
+    if isinstance(e, OSError) and e.args:
+        print("ERR", e.args[0], str(e))  # "[Errno 28] ENOSPC", or the message given
+    else:
+        print("ERR", 0, repr(e))
 
 
 def receive(version, need, window):
@@ -340,7 +347,7 @@ def receive(version, need, window):
     files' bytes (SIZE escaped bytes in windows of `window`; one raw deflate stream when
     WBITS is not 0), `D` ends. An error answers 0x15 instead, drops the stage and waits
     for 0x04.
-    Prints `OK VERSION`, or `ERR ERRNO REPR` after an error.
+    Prints `OK VERSION`, or `ERR ERRNO TEXT` after an error.
     """
     inp = sys.stdin.buffer
     out = sys.stdout.buffer

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import errno
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -172,6 +173,8 @@ class Session:
                 return rest.strip()
             if word == "ERR":
                 code, _, reason = rest.partition(" ")
+                if code.isdigit() and reason.strip() in ("", code):  # errno alone
+                    reason = f"[Errno {code}] {errno.errorcode.get(int(code), 'error')}"
                 if code == str(ENOSPC):
                     raise DiskFullError(
                         f"the board's filesystem has no room for the new version ({reason}); "

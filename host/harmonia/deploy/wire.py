@@ -119,6 +119,8 @@ def _await_ack(serial: Any, timeout: float, alive: Callable[[], None] | None) ->
             raise Refused()
         if byte:
             rest = serial.read(serial.in_waiting or 1)
+            if alive is not None:
+                alive()  # a crashed board explains itself better than its console
             raise BoardStoppedError(
                 "the board broke off the transfer and printed: "
                 f"{(byte + rest).decode('utf-8', 'replace').strip()[:200]!r}"
