@@ -116,3 +116,28 @@ def test_long_tails_are_read_a_frame_at_a_time(
     lines = json_lines(out)
     assert [x["seq"] for x in lines] == list(range(32, 122))  # 1 "chat ready" + 120
     assert lines[-1]["text"] == ("line 119 " + "x" * 170)[:160]  # cut to 160 characters
+
+
+def test_logs_of_a_group(vbus: VBus, capsys: pytest.CaptureFixture[str]) -> None:
+    vbus.start("rose", "tulip", group="garden")
+    vbus.start("kitchen")
+    code, out, err = cli(capsys, vbus.args("logs", "--group", "garden", "--json"))
+    assert code == 0, err
+    assert sorted(x["node"] for x in json_lines(out)) == ["rose", "tulip"]
+    code, out, err = cli(capsys, vbus.args("discover", "--expect", "3"))
+    assert out.splitlines()[0].split() == [
+        "NAME",
+        "ID",
+        "BOARD",
+        "VERSION",
+        "GROUP",
+        "LINK",
+        "ADDRESS",
+    ]
+    assert [line.split()[4] for line in out.splitlines()[1:]] == ["-", "garden", "garden"]
+    code, out, err = cli(capsys, vbus.args("logs", "--group", "attic"))
+    assert (code, out) == (1, "")
+    assert err == (
+        f"harmonia: error: no nodes in group 'attic' at 127.0.0.1:{vbus.port}: check the "
+        "group name\n"
+    )

@@ -10,7 +10,7 @@ from ..busops.values import to_text
 from .busargs import add_parser, bus_options, note, print_json, print_table
 
 EXAMPLES = """\
-  harmonia discover                      # NAME ID BOARD VERSION LINK ADDRESS
+  harmonia discover                      # NAME ID BOARD VERSION [GROUP] LINK ADDRESS
   harmonia discover --info               # ... plus UPTIME HEAP SERVICES from sys.info
   harmonia discover --json --key-file ~/.harmonia/key | jq '.[].name'
 """
@@ -56,12 +56,15 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _table(peers: list[PeerInfo], info: bool) -> None:
-    headers = ["NAME", "ID", "BOARD", "VERSION", "LINK", "ADDRESS"]
+    grouped = any(p.group for p in peers)
+    headers = ["NAME", "ID", "BOARD", "VERSION", *(["GROUP"] if grouped else []), "LINK", "ADDRESS"]
     if info:
         headers += ["UPTIME", "HEAP", "SERVICES"]
     rows = []
     for p in peers:
-        row = [p.name or "?", p.id_hex, p.board or "-", p.version or "-", p.link, p.address]
+        row = [p.name or "?", p.id_hex, p.board or "-", p.version or "-"]
+        row += [p.group or "-"] if grouped else []
+        row += [p.link, p.address]
         if info:
             row += _info_cells(p)
         rows.append(row)

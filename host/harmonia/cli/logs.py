@@ -5,7 +5,16 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..busops import FIND_TIMEOUT, BadArgument, LogFailure, LogLine, connect, discover, logs
+from ..busops import (
+    FIND_TIMEOUT,
+    BadArgument,
+    LogFailure,
+    LogLine,
+    NodeNotFound,
+    connect,
+    discover,
+    logs,
+)
 from ..busops.hints import why_empty
 from .busargs import add_parser, bus_options, note, print_json_line
 from .rows import table
@@ -14,6 +23,7 @@ EXAMPLES = """\
   harmonia logs kitchen                    # its last 20 lines: NODE UPTIME TEXT
   harmonia logs kitchen porch -n 50 -f     # 50 lines of each, then new lines until Ctrl-C
   harmonia logs --all --json               # every node with a log; one JSON object per line
+  harmonia logs --group garden -f          # the nodes whose /hm.json says "group": "garden"
 Boards keep log lines when /hm.json lists "hm.services.log" in its services; board code
 logs with `from hm.services.log import log; log("pump on")`.
 """
@@ -33,6 +43,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.add_argument("nodes", nargs="*", metavar="NODE", help="node names or hex ids")
     parser.add_argument("--all", action="store_true", help="every node on the bus that keeps a log")
     parser.add_argument(
+        "--group", metavar="G", help="every node of group G (the group in its /hm.json)"
+    )
+    parser.add_argument(
         "-n", "--lines", type=int, default=20, metavar="N", help="lines per node (default 20)"
     )
     parser.add_argument("-f", "--follow", action="store_true", help="then print new lines")
@@ -48,9 +61,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    if not args.nodes and not args.all:
+    if not args.nodes and not args.all and not args.group:
         raise BadArgument(
-            "name the nodes whose logs to show (see `harmonia discover`), or give --all"
+            "name the nodes whose logs to show (see `harmonia discover`), or give --all or --group"
         )
     if args.lines < 0:
         raise BadArgument("--lines must be 0 or more")
@@ -60,13 +73,18 @@ def run(args: argparse.Namespace) -> int:
     failed = 0
     with connect(options) as bus:
         refs, labels = list(args.nodes), list(args.nodes)
-        if args.all:
+        if args.all or args.group:
             seen = [p for p in discover(bus) if p.board != "host"]
+            if args.group:
+                seen = [p for p in seen if p.group == args.group]
             refs += [p.id_hex for p in seen]
             labels += [p.label for p in seen]
             if not refs:
-                note(f"no nodes on the bus at {options.describe()}: {why_empty(bus, options)}")
-                return 1
+                where = f"group {args.group!r}" if args.group else "the bus"
+                why = why_empty(bus, options) if not bus.peers() else "check the group name"
+                raise NodeNotFound(
+                    f"no nodes in {where} at {options.describe()}: {why}", args.group or "", []
+                )
         width = max(len(label) for label in labels)
         summary = len(refs) > 1 and not args.follow
         for item in logs(
@@ -79,8 +97,8 @@ def run(args: argparse.Namespace) -> int:
             options=options,
         ):
             if isinstance(item, LogFailure):
-                if args.all and item.error_type == "NoLogService":
-                    continue  # --all: only the nodes that keep a log
+                if not args.nodes and item.error_type == "NoLogService":
+                    continue  # --all, --group: only the nodes that keep a log
                 failed += 1
                 results[item.node] = f"FAILED: {item.error}"
                 if not summary:
@@ -95,7 +113,7 @@ def run(args: argparse.Namespace) -> int:
     if summary and failed:
         note(f"{failed} of {len(refs)} nodes failed:")
         print(table(("NODE", "RESULT"), list(results.items())), file=sys.stderr)
-    if args.all and not results and not args.follow:
+    if not args.nodes and not results and not args.follow:
         note('no node keeps log lines ("hm.services.log" in the services of its /hm.json)')
     return 1 if failed else 0
 
