@@ -84,7 +84,11 @@ class ControlOps:
         if op == "spi":
             return b.spi_transfer(bus_key(m["b"]), bytes.fromhex(m["d"])).hex()
         if op == "uart_init":
-            b.port(m["u"]).config = {k: m[k] for k in ("baudrate", "bits", "parity", "stop")}
+            port = b.port(m["u"])
+            port.config = {k: m[k] for k in ("baudrate", "bits", "parity", "stop")}
+            if m.get("tok") is not None:  # a new stream: return once it is attached
+                self._wait(lambda: port.ready(m["tok"]), 2.0,
+                           lambda: f"UART {port.id} stream of the board to attach")
             return None
         if op == "uart_deinit":
             return None

@@ -12,6 +12,7 @@ docs/vboard-hw.md describes the protocol and why events travel this way.
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
 import os
 import shutil
@@ -248,6 +249,8 @@ class HardwareHub(ControlOps):
             return {"i": rid, "e": str(exc), "t": exc.kind, "n": exc.code}
         except (HardwareRequestError, KeyError, TypeError, ValueError) as exc:
             return {"i": rid, "e": f"{op}: {exc}", "t": "ValueError"}
+        except HardwareTimeoutError as exc:
+            return {"i": rid, "e": str(exc), "t": "OSError", "n": errno.ETIMEDOUT}
 
     def _boot(self, sess: Session) -> dict[str, Any]:
         with self.cond:
@@ -298,7 +301,7 @@ class HardwareHub(ControlOps):
                 return
             sess.sockets.append(conn)
             port = self.board.port(hello.get("id"))
-        port.attach_board(conn)
+        port.attach_board(conn, hello.get("tok"))
         try:
             if reader.rest:
                 port.on_tx(bytes(reader.rest))

@@ -69,7 +69,8 @@ class UartPort:
     def __init__(self, uart_id: int, cond: threading.Condition) -> None:
         self.id = uart_id
         self.config: dict[str, object] = {"baudrate": 115200, "bits": 8, "parity": None, "stop": 1}
-        self._cond = cond  # the hub's: guards capture and board, wakes waiters
+        self.cond = cond  # the hub's: guards capture and board, wakes waiters
+        self.token: object = None  # of the board stream attached last
         self._send_lock = threading.Lock()
         self.board: socket.socket | None = None
         self.pending = bytearray()
@@ -82,26 +83,34 @@ class UartPort:
         self.pending.clear()
         self.config = {"baudrate": 115200, "bits": 8, "parity": None, "stop": 1}
 
-    def attach_board(self, sock: socket.socket) -> None:
-        with self._cond:
-            old, self.board = self.board, sock
-            data, self.pending = bytes(self.pending), bytearray()
-            self._cond.notify_all()
+    def attach_board(self, sock: socket.socket, token: object) -> None:
+        """Board code opened the port; what waited for it goes first, then `token` is
+        published so the board's UART() call can return (see `ready`)."""
+        with self._send_lock:  # deliver() waits here: nothing overtakes the waiting bytes
+            with self.cond:
+                old, self.board = self.board, sock
+                data, self.pending = bytes(self.pending), bytearray()
+            self._send(sock, data)
+            with self.cond:
+                self.token = token
+                self.cond.notify_all()
         if old is not None:
             with contextlib.suppress(OSError):
                 old.close()
-        if data:
-            self.deliver(data)
+
+    def ready(self, token: object) -> bool:
+        """The board's stream with this token is attached and caught up (cond held)."""
+        return self.token == token and self.board is not None
 
     def detach_board(self, sock: socket.socket) -> None:
-        with self._cond:
+        with self.cond:
             if self.board is sock:
                 self.board = None
-                self._cond.notify_all()
+                self.cond.notify_all()
 
     def deliver(self, data: bytes) -> None:
         """Bytes arriving on the board's RX line."""
-        with self._cond:
+        with self.cond:
             board = self.board
             if board is None:
                 room = PENDING_MAX - len(self.pending)
@@ -109,25 +118,28 @@ class UartPort:
                 self.overrun += max(0, len(data) - room)
                 return
         with self._send_lock:
-            view = memoryview(data)
-            while view:
-                try:
-                    n = board.send(view, socket.MSG_DONTWAIT)
-                except BlockingIOError:
-                    self.overrun += len(view)
-                    return
-                except OSError:
-                    return  # the board process went away mid-write
-                view = view[n:]
+            self._send(board, data)
+
+    def _send(self, board: socket.socket, data: bytes) -> None:
+        view = memoryview(data)
+        while view:
+            try:
+                n = board.send(view, socket.MSG_DONTWAIT)
+            except BlockingIOError:
+                self.overrun += len(view)  # the board's buffer is full: a FIFO overrun
+                return
+            except OSError:
+                return  # the board process went away mid-write
+            view = view[n:]
 
     def on_tx(self, data: bytes) -> None:
         """Bytes board code wrote on the TX line."""
-        with self._cond:
+        with self.cond:
             self.capture += data
             if len(self.capture) > CAPTURE_MAX:
                 del self.capture[: len(self.capture) - CAPTURE_MAX]
             sinks = list(self.sinks)
-            self._cond.notify_all()
+            self.cond.notify_all()
         for sink in sinks:
             sink(data)
 
@@ -158,7 +170,7 @@ class PeerLink:
         self._thread = threading.Thread(target=self._pump, name=f"hw-link-{link_id}", daemon=True)
 
     def start(self) -> None:
-        with self.port._cond:
+        with self.port.cond:
             self.port.sinks.append(self.forward)
         self._thread.start()
 
@@ -198,7 +210,7 @@ class PeerLink:
             )
 
     def close(self) -> None:
-        with self.port._cond:
+        with self.port.cond:
             if self.forward in self.port.sinks:
                 self.port.sinks.remove(self.forward)
         with contextlib.suppress(OSError):

@@ -124,6 +124,7 @@ _masked = False  # machine.disable_irq()
 _wdt = None  # [deadline ms, timeout ms] or None
 wrote = {}  # pin -> value board code last drove (main thread only; skips repeat writes)
 in_irq = False  # an IRQ/Timer callback runs: SystemExit cannot leave it
+tokens = 0  # numbers the UART streams this process opens
 
 for _k in info["levels"]:
     _levels[int(_k)] = info["levels"][_k][0]

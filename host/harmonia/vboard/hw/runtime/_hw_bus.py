@@ -146,11 +146,15 @@ class UART(io.IOBase):
         if timeout_char is not None:
             self._tchar = timeout_char
         cfg["u"] = self._id
-        _hw.call("uart_init", cfg)
+        cfg.pop("tok", None)
         if self._sock is None:
-            self._sock = _hw.connect("uart", {"session": _hw.info["session"], "id": self._id})
+            _hw.tokens += 1
+            cfg["tok"] = _hw.tokens
+            hello = {"session": _hw.info["session"], "id": self._id, "tok": cfg["tok"]}
+            self._sock = _hw.connect("uart", hello)
             self._poll = select.poll()
             self._poll.register(self._sock, select.POLLIN)
+        _hw.call("uart_init", cfg)  # returns when bytes that waited for the port are here
 
     def deinit(self):
         if self._sock is not None:
