@@ -114,9 +114,9 @@ def run(con, g, src, name="<stdin>", raw=False, single=False):
     """Compile and run user code in the board's globals; SOFT or HARD if it asked for a reset."""
     err = None
     reset = None
-    con.notify(b"X")
     try:
         try:
+            con.notify(b"X")  # from here a Ctrl-C arrives as KeyboardInterrupt
             exec(compile(src, name, "single" if single else "exec"), g)
         finally:
             con.notify(b"I")
@@ -124,12 +124,8 @@ def run(con, g, src, name="<stdin>", raw=False, single=False):
         reset = HARD if e.args and e.args[0] is _HARD_RESET else SOFT
     except BaseException as e:  # noqa: B036 - a REPL reports everything, KeyboardInterrupt too
         err = e
-    if raw:
-        con.write(b"\x04")
-    if err is not None:
-        con.write(_traceback(err))
-    if raw:
-        con.write(b"\x04")
+    tail = b"" if err is None else _traceback(err)
+    con.write(b"\x04" + tail + b"\x04" if raw else tail)
     return reset
 
 
