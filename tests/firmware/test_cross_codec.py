@@ -118,8 +118,10 @@ def same(a: Any, b: Any) -> bool:
         return struct.pack(">d", a) == struct.pack(">d", b)
     if isinstance(a, list):
         return len(a) == len(b) and all(map(same, a, b))
-    if isinstance(a, dict):
-        return len(a) == len(b) and all(k in b and same(v, b[k]) for k, v in a.items())
+    if isinstance(a, dict):  # pair by key with `same`: a NaN key is never `in` a dict
+        return len(a) == len(b) and all(
+            any(same(k, kb) and same(v, vb) for kb, vb in b.items()) for k, v in a.items()
+        )
     return bool(a == b)
 
 
@@ -269,7 +271,7 @@ HEADERS = st.builds(
 AUTH = st.one_of(st.none(), st.binary(min_size=16, max_size=16))
 
 
-@settings(CROSS, max_examples=EXAMPLES // 2)
+@settings(CROSS, max_examples=EXAMPLES // 3)
 @given(header=HEADERS, value=VALUES, auth=AUTH)
 def test_host_frames_decode_on_the_board(board: Board, header, value, auth) -> None:
     if auth is not None:
@@ -303,7 +305,7 @@ def test_host_frames_decode_on_the_board(board: Board, header, value, auth) -> N
     assert got[9] == (None if auth is None else auth.hex())
 
 
-@settings(CROSS, max_examples=EXAMPLES // 2)
+@settings(CROSS, max_examples=EXAMPLES // 3)
 @given(header=HEADERS, value=VALUES, auth=AUTH)
 def test_board_frames_decode_on_the_host(board: Board, header, value, auth) -> None:
     flags = header.flags | (codec.FLAG_AUTH if auth else 0)
@@ -339,7 +341,7 @@ def test_board_frames_decode_on_the_host(board: Board, header, value, auth) -> N
         assert wire == want
 
 
-@settings(CROSS, max_examples=EXAMPLES // 2)
+@settings(CROSS, max_examples=EXAMPLES // 3)
 @given(header=HEADERS, value=VALUES, data=st.data())
 def test_damaged_frames_get_the_same_verdict(board: Board, header, value, data) -> None:
     try:
@@ -374,7 +376,7 @@ def test_damaged_frames_get_the_same_verdict(board: Board, header, value, data) 
 # ---------------------------------------------------------------- COBS
 
 
-@settings(CROSS, max_examples=EXAMPLES // 2)
+@settings(CROSS, max_examples=EXAMPLES // 3)
 @given(
     raw=st.one_of(
         st.binary(max_size=700), st.binary(max_size=700).map(lambda b: b.replace(b"\0", b"\1"))
