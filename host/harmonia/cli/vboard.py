@@ -9,7 +9,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from ..vboard import VirtualBoard, running_boards
-from ..vboard.board import DEFAULT_PROFILE, start_boards
+from ..vboard.board import DEFAULT_PROFILE, start_boards, stop_boards
 from ..vboard.state import BoardState, default_state_dir
 
 
@@ -118,8 +118,8 @@ def _stop(args: argparse.Namespace) -> int:
         print("harmonia: error: name the boards to stop, or give --all", file=sys.stderr)
         return 2
     boards = [VirtualBoard.attach(name, state_dir) for name in names]
+    stop_boards(boards)
     for board in boards:
-        board.stop()
         print(f"stopped {board.name}")
     return 0
 

@@ -8,6 +8,7 @@ than the object's owner: the supervisor watches a pipe whose other end this proc
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import select
@@ -148,22 +149,33 @@ class VirtualBoard:
 
     def stop(self, timeout: float = STOP_TIMEOUT) -> None:
         """Stop the supervisor and MicroPython, and wait until both are gone."""
+        stop_boards([self], timeout)
+
+    def _signal_stop(self) -> tuple[int, int]:
+        """SIGTERM to the supervisor; returns (supervisor, MicroPython) pids, 0 if none."""
+        if self._name is None:
+            return 0, 0
+        state = read_state(self.dir) or self._state
+        supervisor, child = (state.pid, state.child_pid or 0) if state else (0, 0)
+        if self._proc is not None:
+            supervisor = self._proc.pid
+        if supervisor and pid_alive(supervisor):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(supervisor, signal.SIGTERM)
+        return supervisor, child
+
+    def _finish_stop(self, pids: tuple[int, int], timeout: float) -> None:
+        supervisor, child = pids
+        if supervisor and not self._wait_gone(supervisor, timeout):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(supervisor, signal.SIGKILL)
+            self._wait_gone(supervisor, timeout)
+        if child and pid_alive(child):  # normally gone with its supervisor (PDEATHSIG)
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(child, signal.SIGKILL)
+            self._wait_gone(child, timeout)
         if self._name is None:
             return
-        state = self._state or read_state(self.dir)
-        pids = [state.pid, state.child_pid or 0] if state else []
-        if self._proc is not None:
-            pids[:1] = [self._proc.pid]
-        supervisor = pids[0] if pids else 0
-        if supervisor and pid_alive(supervisor):
-            os.kill(supervisor, signal.SIGTERM)
-            if not self._wait_gone(supervisor, timeout):
-                os.kill(supervisor, signal.SIGKILL)
-                self._wait_gone(supervisor, timeout)
-        for pid in pids[1:]:  # normally gone with its supervisor (PDEATHSIG)
-            if pid and pid_alive(pid):
-                os.kill(pid, signal.SIGKILL)
-                self._wait_gone(pid, timeout)
         if self._lifeline is not None:
             self._lifeline.close()
             self._lifeline = None
@@ -372,6 +384,13 @@ class _Fd:
         self._finalizer()
 
 
+def stop_boards(boards: Sequence[VirtualBoard], timeout: float = STOP_TIMEOUT) -> None:
+    """Stop several boards at once: signal every supervisor, then wait for each."""
+    pids = [board._signal_stop() for board in boards]
+    for board, board_pids in zip(boards, pids, strict=True):
+        board._finish_stop(board_pids, timeout)
+
+
 @dataclass
 class _Launch:
     board: VirtualBoard
@@ -398,9 +417,7 @@ def start_boards(boards: Sequence[VirtualBoard], timeout: float = START_TIMEOUT)
             launches.append(_spawn(board))
         _await_ready(launches, timeout)
     except BaseException:
-        for board in boards:
-            if board._name is not None:
-                board.stop()
+        stop_boards(boards)
         raise
     finally:
         for launch in launches:

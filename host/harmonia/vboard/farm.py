@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
 
-from .board import DEFAULT_PROFILE, START_TIMEOUT, VirtualBoard, start_boards
+from .board import DEFAULT_PROFILE, START_TIMEOUT, VirtualBoard, start_boards, stop_boards
 
 
 class VirtualBoardFarm:
@@ -46,14 +46,7 @@ class VirtualBoardFarm:
         return self
 
     def stop(self) -> None:
-        errors: list[BaseException] = []
-        for board in self.boards:
-            try:
-                board.stop()
-            except Exception as exc:  # stop the others before reporting
-                errors.append(exc)
-        if errors:
-            raise errors[0]
+        stop_boards(self.boards)
 
     def __len__(self) -> int:
         return len(self.boards)
