@@ -18,6 +18,7 @@ import os
 import shutil
 import signal
 import socket
+import struct
 import tempfile
 import threading
 from collections.abc import Callable
@@ -271,7 +272,10 @@ class HardwareHub(ControlOps):
     def _serve_evt(
         self, conn: socket.socket, reader: wire.LineReader, hello: wire.Message
     ) -> None:
-        conn.settimeout(ACK_TIMEOUT)  # a stopped child must not hang the hub
+        # Sends time out (a stopped child must not hang the hub, which sends holding its
+        # lock); receives wait as long as the child lives.
+        conn.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO,
+                        struct.pack("ll", int(ACK_TIMEOUT), 0))
         with self.cond:
             sess = self.session
             if sess is None or sess.id != hello.get("session") or sess.closed:
@@ -281,7 +285,6 @@ class HardwareHub(ControlOps):
             for p, pin in self.board.pins.items():  # what changed since the boot snapshot
                 sess.evt.send({"ev": "pin", "p": p, "v": pin.level(), "s": self.board.seq})
             self.cond.notify_all()
-        conn.settimeout(None)
         while (msg := reader.message()) is not None:
             if "a" in msg:
                 with self.cond:
@@ -301,36 +304,14 @@ class HardwareHub(ControlOps):
                 return
             sess.sockets.append(conn)
             port = self.board.port(hello.get("id"))
-        port.attach_board(conn, hello.get("tok"))
-        try:
-            if reader.rest:
-                port.on_tx(bytes(reader.rest))
-            while data := conn.recv(65536):
-                port.on_tx(data)
-        finally:
-            port.detach_board(conn)
+        port.serve_board(conn, bytes(reader.rest), hello.get("tok"))
 
     def _serve_peer(
         self, conn: socket.socket, reader: wire.LineReader, hello: wire.Message
     ) -> None:
         with self.cond:
             port = self.board.port(hello.get("uart"))
-        out = wire.Sender(conn)
-
-        def sink(data: bytes) -> None:
-            with contextlib.suppress(OSError):
-                out.raw(data)
-
-        with self.cond:
-            port.sinks.append(sink)
-        try:
-            if reader.rest:
-                port.deliver(bytes(reader.rest))
-            while data := conn.recv(65536):
-                port.deliver(data)
-        finally:
-            with self.cond:
-                port.sinks.remove(sink)
+        port.serve_peer(conn, bytes(reader.rest))
 
     def _serve_client(
         self, conn: socket.socket, reader: wire.LineReader, hello: wire.Message

@@ -102,11 +102,38 @@ class UartPort:
         """The board's stream with this token is attached and caught up (cond held)."""
         return self.token == token and self.board is not None
 
-    def detach_board(self, sock: socket.socket) -> None:
+    def serve_board(self, sock: socket.socket, first: bytes, token: object) -> None:
+        """Carry board code's stream until it closes: its writes are TX bytes."""
+        self.attach_board(sock, token)
+        try:
+            if first:
+                self.on_tx(first)
+            while data := sock.recv(65536):
+                self.on_tx(data)
+        finally:
+            with self.cond:
+                if self.board is sock:
+                    self.board = None
+                    self.cond.notify_all()
+
+    def serve_peer(self, sock: socket.socket, first: bytes) -> None:
+        """Carry a peer hub's link until it closes: its bytes arrive on RX, TX goes to it."""
+        out = wire.Sender(sock)
+
+        def sink(data: bytes) -> None:
+            with contextlib.suppress(OSError):
+                out.raw(data)
+
         with self.cond:
-            if self.board is sock:
-                self.board = None
-                self.cond.notify_all()
+            self.sinks.append(sink)
+        try:
+            if first:
+                self.deliver(first)
+            while data := sock.recv(65536):
+                self.deliver(data)
+        finally:
+            with self.cond:
+                self.sinks.remove(sink)
 
     def deliver(self, data: bytes) -> None:
         """Bytes arriving on the board's RX line."""
