@@ -6,7 +6,7 @@ the low byte), which gives the same bytes whether the viper int is 32-bit
 (boards) or 64-bit (unix port).
 """
 
-# ruff: noqa: F821  (ptr8, ptr32, uint are viper builtins)
+# ruff: noqa: F821  (ptr8 is a viper builtin)
 
 import micropython
 

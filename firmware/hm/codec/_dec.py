@@ -5,7 +5,8 @@ left before anything is allocated; errors are decided in reading order (the
 readings pinned in tests/vectors/README.md). ``_dv`` is one viper function that
 decodes the value at a position into a slot of a list (``out[i]``), so ints and
 containers never need boxing helpers, and returns the next position; containers
-recurse viper-to-viper. Only str, 64-bit ints and new lists go through bytecode.
+recurse viper-to-viper. Only new str, bytes and lists and 64-bit ints are made
+in bytecode helpers.
 """
 
 # ruff: noqa: F821  (ptr8, uint are viper builtins)
@@ -53,7 +54,7 @@ _CUT = "input ends inside a value"
 def unpack(buf, off=0, end=None):
     """Decode the one value in buf[off:end]; it must end exactly at end."""
     if end is None:
-        end = len(buf)
+        end = _len(buf)
     check_range(buf, off, end)
     top = _top
     pos = _dv(buf, off, end, top, 0, 0)
@@ -65,7 +66,8 @@ def unpack(buf, off=0, end=None):
 
 
 def check_range(buf, off, end):
-    if off < 0 or off > end or end > len(buf):
+    """The payload range must lie in buf, hold at most 4059 bytes, and not be empty."""
+    if off < 0 or off > end or end > _len(buf):
         raise ValueError("range outside buffer")
     if end - off > MAX_PAYLOAD:
         raise OversizeError("payload longer than 4059 bytes")

@@ -6,7 +6,7 @@ type, plen, payload) and returns Python values; ``Router`` takes a COBS run or
 a datagram to a handler index without allocating.
 """
 
-# ruff: noqa: F821  (ptr8, ptr32, uint are viper builtins)
+# ruff: noqa: F821  (ptr8, ptr16, ptr32, uint are viper builtins)
 
 import sys
 from array import array
@@ -289,10 +289,12 @@ def decode(buf, n):
 class Router:
     """A fixed-size table of (type, svc, mth) -> handler, routed without allocation.
 
-    ``route(run, n)`` takes a COBS run (serial, no delimiter), ``route_frame``
-    a raw frame (datagram). Both return the table index, or -1 when nothing is
-    registered for the frame; the frame's header is left in ``hdr`` (array 'I',
-    indexes H_*), and for ``route`` the decoded frame in ``buf``.
+    ``route(run, n)`` takes a COBS run (serial; a trailing delimiter is allowed),
+    ``route_frame`` a raw frame (datagram). Both check the frame as ``check``
+    does (typed errors) and return the table index, ``handlers[index]`` being the
+    handler, or -1 when nothing is registered for it. The header is left in
+    ``hdr`` (array 'I', indexes H_*), and for ``route`` the decoded frame in ``buf``.
+    The payload is not parsed: the handler decodes it (``mpack.unpack`` or a shape).
     """
 
     def __init__(self, size=32):
@@ -305,6 +307,8 @@ class Router:
 
     def add(self, svc, mth, handler, typ=T_REQUEST):
         """Register handler for (typ, svc, mth); typ 0 matches any type. Returns its index."""
+        if not (0 <= svc <= 0xFFFF and 0 <= mth <= 0xFFFF and 0 <= typ <= T_ACK):
+            raise ValueError("svc and mth are 16-bit ids, typ 0 (any) or a message type")
         tab = self.tab
         i = tab[0]
         if self.find(svc, mth, typ) >= 0:
@@ -318,6 +322,7 @@ class Router:
         return i
 
     def find(self, svc, mth, typ=T_REQUEST):
+        """Index of the entry registered for exactly (typ, svc, mth), or -1."""
         tab = self.tab
         key = (svc << 16) | mth
         for i in range(tab[0]):

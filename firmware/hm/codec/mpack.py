@@ -6,9 +6,11 @@ what CPython's ``msgpack.packb(v, use_bin_type=True)`` gives. ``unpack`` (from
 bytes left before it allocates, and raises the typed errors of ``errors``.
 
 The encoder is one viper function: the type test, the smallest-form choice and
-the byte stores happen in machine code, and a list recurses viper-to-viper (the
-cheapest call there is). Builtins are reached through module aliases, because a
-builtin name is a linear search of the builtins table at every use.
+the byte stores happen in machine code, one call encodes all the items of a list
+(a nested list recurses viper-to-viper, the cheapest call there is), and the
+globals it needs per item are fetched once per call. Builtins are reached through
+module aliases: a builtin name is a linear search of the builtins table at every
+use (~800 instructions on the unix port).
 """
 
 # ruff: noqa: F821  (ptr8 is a viper builtin)
@@ -34,10 +36,10 @@ FLOAT32 = 1.0 + 1e-10 == 1.0
 # len(str) counts code points on ports with unicode, bytes otherwise.
 _UNI = len("\u00e9") == 1
 _LE = sys.byteorder == "little"
-# Ints inside (-_SMALL, _SMALL) convert to a viper int exactly (its width is the
-# platform's); larger ones take the bytecode path.
-_NSMALL = -(1 << 62) if sys.maxsize > 0xFFFFFFFF else -(1 << 30)  # the small-int range:
-_SMALL = -1 - _NSMALL  # comparing to these never touches a long int
+# Ints in [_NSMALL, _SMALL] (the platform's small-int range, so comparing to these
+# never touches a long int) convert to a viper int exactly; others take bytecode.
+_NSMALL = -(1 << 62) if sys.maxsize > 0xFFFFFFFF else -(1 << 30)
+_SMALL = -1 - _NSMALL
 
 _type = type
 _len = len
