@@ -41,6 +41,8 @@ from .state import (
     BoardState,
     board_dir,
     default_state_dir,
+    is_board_process,
+    is_supervisor,
     pid_alive,
     read_state,
     release,
@@ -159,6 +161,10 @@ class VirtualBoard:
         supervisor, child = (state.pid, state.child_pid or 0) if state else (0, 0)
         if self._proc is not None:
             supervisor = self._proc.pid
+        elif supervisor and not is_supervisor(supervisor):
+            supervisor = 0  # gone, and its pid may serve another program now
+        if child and not is_board_process(child):
+            child = 0
         if supervisor and pid_alive(supervisor):
             with contextlib.suppress(ProcessLookupError):
                 os.kill(supervisor, signal.SIGTERM)
@@ -170,7 +176,7 @@ class VirtualBoard:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(supervisor, signal.SIGKILL)
             self._wait_gone(supervisor, timeout)
-        if child and pid_alive(child):  # normally gone with its supervisor (PDEATHSIG)
+        if child and pid_alive(child) and is_board_process(child):  # gone with its supervisor
             with contextlib.suppress(ProcessLookupError):
                 os.kill(child, signal.SIGKILL)
             self._wait_gone(child, timeout)

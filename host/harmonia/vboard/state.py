@@ -30,6 +30,7 @@ from .errors import BoardExistsError, VBoardError
 
 STATE_DIR_ENV = "HARMONIA_STATE_DIR"
 SUPERVISOR_MODULE = "harmonia.vboard.supervisor"
+BOARD_SCRIPT = "_vstart.py"  # what the MicroPython process runs (runtime/)
 FIRST_HOST = 2  # 127.0.0.1 stays the host's own address
 LAST_HOST = 254
 NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,31}")
@@ -176,9 +177,18 @@ def pid_alive(pid: int) -> bool:
 
 
 def is_supervisor(pid: int) -> bool:
+    return _cmdline_has(pid, SUPERVISOR_MODULE.encode())
+
+
+def is_board_process(pid: int) -> bool:
+    """A virtual board's MicroPython process (and not whatever reused its pid)."""
+    return _cmdline_has(pid, BOARD_SCRIPT.encode())
+
+
+def _cmdline_has(pid: int, needle: bytes) -> bool:
     try:
         with open(f"/proc/{pid}/cmdline", "rb") as f:
-            return SUPERVISOR_MODULE.encode() in f.read()
+            return needle in f.read()
     except OSError:
         return False
 

@@ -36,7 +36,7 @@ from typing import Any
 
 from .console import Pty, Throttle
 from .hw import HardwareHub
-from .state import BoardConfig, BoardDir, BoardState, Crash, write_atomic
+from .state import BOARD_SCRIPT, BoardConfig, BoardDir, BoardState, Crash, write_atomic
 
 RUNTIME = Path(__file__).resolve().parent / "runtime"
 EXIT_SOFT_FRIENDLY = 64  # exit codes of runtime/_vboard.py
@@ -134,7 +134,7 @@ class Supervisor:
             MICROPYPATH=":".join(path),
         )
         self.child = subprocess.Popen(
-            [cfg.micropython, "-X", f"heapsize={cfg.heap}", str(RUNTIME / "_vstart.py")],
+            [cfg.micropython, "-X", f"heapsize={cfg.heap}", str(RUNTIME / BOARD_SCRIPT)],
             stdin=self.in_r,
             stdout=self.out_w,
             stderr=self.out_w,
