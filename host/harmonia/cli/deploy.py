@@ -70,6 +70,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         metavar="S",
         help="seconds of board silence before it counts as gone (default 10)",
     )
+    parser.add_argument(
+        "--window",
+        type=int,
+        default=512,
+        metavar="BYTES",
+        help="bytes per acknowledged window; two are in flight (default 512; 128 for "
+        "boards with small UART buffers)",
+    )
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress rows")
     parser.add_argument(
@@ -86,6 +94,7 @@ def run(args: argparse.Namespace) -> int:
         compress=not args.no_compress,
         restart=not args.no_restart,
         timeout=args.timeout,
+        window=args.window,
     )
     rows = None if args.quiet else TargetRows(targets)
     try:

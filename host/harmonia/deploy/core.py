@@ -38,6 +38,8 @@ from .wire import Item, escape
 MIN_WBITS = 9  # raw deflate windows zlib writes: 512 B ...
 MAX_WBITS = 15  # ... to 32 KiB
 HEAP_SHARE = 8  # the board's inflate window takes at most 1/8 of its free heap
+MIN_WINDOW = 16  # bytes per acknowledged window of the stream
+MAX_WINDOW = 16384
 
 
 @dataclass(frozen=True)
@@ -114,6 +116,10 @@ def deploy(
     a TargetError whose message says what to do next.
     """
     options = options or DeployOptions()
+    if not MIN_WINDOW <= options.window <= MAX_WINDOW:
+        raise DeployError(
+            f"a window of {options.window} bytes: give {MIN_WINDOW} to {MAX_WINDOW} bytes"
+        )
     report = progress or _quiet
     own = builder is None
     builder = builder or Builder(options.src, options.build_dir)
