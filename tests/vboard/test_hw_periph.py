@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hwtools import rig
+from hwtools import rig, run_board
 
 from harmonia.boards import load_profile
-from harmonia.vboard.hw import PwmState
+from harmonia.vboard.hw import RUNTIME_HEAP, PwmState
 from harmonia.vboard.hw.facts import board_facts
 
 
@@ -71,3 +71,32 @@ def test_unique_id_is_stable_per_board_name(tmp_path: Path) -> None:
     assert board_facts("kitchen", None).uid != board_facts("garage", None).uid
     assert len(board_facts("x", load_profile("rpi-pico-w")).uid) == 8
     assert len(board_facts("x", load_profile("nucleo-f446re")).uid) == 12
+
+
+def test_the_runtime_fits_the_heap_it_declares(tmp_path: Path) -> None:
+    with rig(tmp_path, None) as r:
+        board = run_board(r.hub, """
+import gc
+gc.collect()
+before = gc.mem_alloc()
+import machine, network
+w = network.WLAN()
+w.active(True)
+w.connect("x", "y")
+p = machine.Pin(4, machine.Pin.OUT)
+p.irq(lambda p: None)
+u = machine.UART(1)
+i = machine.I2C(0)
+s = machine.SPI(1)
+a = machine.ADC(2)
+m = machine.PWM(p)
+t = machine.Timer(-1, period=1000, callback=lambda t: None)
+gc.collect()
+print("used", gc.mem_alloc() - before)
+t.deinit()
+""")
+        try:
+            used = int(board.wait_output("used ").split("used ")[1].split()[0])
+        finally:
+            board.stop()
+        assert used < RUNTIME_HEAP

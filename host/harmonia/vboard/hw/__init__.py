@@ -15,7 +15,7 @@ from .devices import (
     register_spi_model,
 )
 from .errors import HardwareError, HardwareRequestError, HardwareTimeoutError, HubNotRunningError
-from .hub import KICK_SIGNAL, RESET_EXIT_CODE, RUNTIME_DIR, HardwareHub
+from .hub import KICK_SIGNAL, RESET_EXIT_CODE, RUNTIME_DIR, RUNTIME_HEAP, HardwareHub
 from .state import LinkStats, PinState, PwmState, UartState, WlanState
 from .uart import Impairment
 
@@ -23,6 +23,7 @@ __all__ = [
     "KICK_SIGNAL",
     "RESET_EXIT_CODE",
     "RUNTIME_DIR",
+    "RUNTIME_HEAP",
     "HardwareClient",
     "HardwareError",
     "HardwareHub",

@@ -38,6 +38,9 @@ log = logging.getLogger(__name__)
 RESET_EXIT_CODE = 66  # machine.reset() with no on_reset hook ends the child with this code
 # (the supervisor's "hard reset" exit code, see runtime/_vboard.py)
 KICK_SIGNAL = signal.SIGUSR2  # wakes the child's main thread out of a blocking call
+# Heap that machine and network take on the board, with every peripheral in use; on a
+# board they are firmware, so a supervisor adds this to the profile's -X heapsize.
+RUNTIME_HEAP = 48 * 1024
 ACK_TIMEOUT = 2.0  # seconds a host change waits for the child to take it in
 RUNTIME_DIR = Path(__file__).resolve().parent / "runtime"  # the child's machine, network
 PYSTART_DIR = Path(__file__).resolve().parent / "pystart"
