@@ -9,7 +9,8 @@ from dataclasses import asdict
 from pathlib import Path
 
 from ..vboard import VirtualBoard, running_boards
-from ..vboard.board import DEFAULT_PROFILE, start_boards, stop_boards
+from ..vboard.board import DEFAULT_PROFILE
+from ..vboard.launch import start_boards, stop_boards
 from ..vboard.state import BoardState, default_state_dir
 
 

@@ -1,4 +1,5 @@
-"""The board side of a virtual board's serial console: a pseudo-terminal and a baud throttle.
+"""The board side of a virtual board's serial console: its pseudo-terminal, the bytes
+between that and the MicroPython process (at the emulated baud rate), and the transcript.
 
 The pty's slave (/dev/pts/N) is the board's serial port. The supervisor holds only the
 master, so the kernel tells it whether a client has the port open (no client: POLLHUP),
@@ -15,8 +16,14 @@ import select
 import termios
 import time
 import tty
+from collections.abc import Callable
+from pathlib import Path
 
 BITS_PER_BYTE = 10  # start bit, 8 data bits, stop bit
+TAIL = 4096  # console bytes kept for a crash report
+LOG_LIMIT = 1 << 20  # console.log rotates to console.log.1 past this size
+PENDING_MAX = 1 << 16  # bytes buffered each way before the sender is held back
+CLIENT_CHECK = 0.05  # seconds between looks for a client, if inotify is unavailable
 _IN_OPEN = 0x20
 _libc = ctypes.CDLL(None, use_errno=True)
 
@@ -117,3 +124,157 @@ class Throttle:
         if self.rate is None:
             return 0.0
         return max(0.0, (1.0 - self._credit) / self.rate)
+
+
+class ConsoleBridge:
+    """Moves console bytes between the pty's client and the MicroPython process's pipes.
+
+    The child reads fd 0 (`in_r`, blocking, for user code) and HM_IN_FD (`in_nb`, a second
+    non-blocking open of the same pipe) in its REPL, and writes `out_w`. The pipes outlive
+    the child, so a reset keeps what was typed ahead. While `busy` (user code runs) a
+    Ctrl-C from the client is handed to `interrupt` instead of the pipe.
+    """
+
+    def __init__(self, log_path: Path, baud: int, interrupt: Callable[[], None]) -> None:
+        self.pty = Pty()
+        self.in_r, self.in_w = os.pipe()
+        self.in_nb = os.open(f"/proc/self/fd/{self.in_r}", os.O_RDONLY | os.O_NONBLOCK)
+        self.out_r, self.out_w = os.pipe()
+        os.set_blocking(self.in_w, False)
+        os.set_blocking(self.out_r, False)
+        self.log_path = log_path
+        self.log = open(log_path, "ab", buffering=0)  # noqa: SIM115 - open for the board's life
+        self.log_size = self.log.tell()
+        self.to_child = bytearray()
+        self.to_host = bytearray()
+        self.tail = bytearray()
+        self.rx = Throttle(baud)
+        self.tx = Throttle(baud)
+        self.busy = False
+        self.interrupt = interrupt
+        self.next_client_check = 0.0
+
+    def register(self, p: select.poll) -> float | None:
+        """Add what the bridge waits for to `p`; returns the poll timeout it needs."""
+        timeout = None
+        if len(self.to_host) < PENDING_MAX:
+            p.register(self.out_r, select.POLLIN)
+        pty = self.pty
+        if not pty.connected:
+            now = time.monotonic()
+            if now >= self.next_client_check:
+                pty.connected = pty.client_present()
+                self.next_client_check = now + CLIENT_CHECK if pty.opens < 0 else float("inf")
+            if not pty.connected:
+                if pty.opens >= 0:
+                    p.register(pty.opens, select.POLLIN)
+                else:
+                    timeout = CLIENT_CHECK
+        if pty.connected:
+            events = select.POLLIN if len(self.to_child) < PENDING_MAX else 0
+            if self.to_host:
+                if self.tx.allowance():
+                    events |= select.POLLOUT
+                else:
+                    timeout = min(timeout or 1.0, self.tx.wait())
+            p.register(pty.master, events)
+        if self.to_child:
+            if self.rx.allowance():
+                p.register(self.in_w, select.POLLOUT)
+            else:
+                timeout = min(timeout or 1.0, self.rx.wait())
+        return timeout
+
+    def handle(self, ready: dict[int, int]) -> None:
+        """Move what can move after a poll that returned `ready`."""
+        if self.pty.opens in ready:
+            self.pty.take_opens()
+            self.next_client_check = 0.0  # look on the next turn
+        if self.out_r in ready:
+            self.read_output()
+        master = ready.get(self.pty.master, 0)
+        if master & select.POLLIN:
+            self.read_client()
+        if master & (select.POLLHUP | select.POLLERR) and self.pty.connected:
+            self.read_client()
+            if self.pty.connected:
+                self.client_left()
+        if self.to_child:
+            self.write_child()
+        if self.to_host and self.pty.connected:
+            self.write_client()
+
+    def read_output(self) -> None:
+        while len(self.to_host) < PENDING_MAX:
+            try:
+                data = os.read(self.out_r, 65536)
+            except BlockingIOError:
+                return
+            if not data:
+                return
+            self.emit(data)
+
+    def emit(self, data: bytes) -> None:
+        """Board output: to the log and the crash tail, and to the client if one is there."""
+        self.log.write(data)
+        self.log_size += len(data)
+        if self.log_size > LOG_LIMIT:
+            self.log.close()
+            os.replace(self.log_path, self.log_path.with_suffix(".log.1"))
+            self.log = open(self.log_path, "ab", buffering=0)  # noqa: SIM115
+            self.log_size = 0
+        self.tail += data
+        del self.tail[:-TAIL]
+        if self.pty.connected:
+            self.to_host += data
+
+    def read_client(self) -> None:
+        while len(self.to_child) < PENDING_MAX:
+            data = self.pty.read()
+            if data is None:
+                self.client_left()
+                return
+            if not data:
+                return
+            if self.busy and b"\x03" in data:
+                # Ctrl-C interrupts running code, as a board's UART interrupt char does.
+                parts = data.split(b"\x03")
+                for part in parts[:-1]:
+                    self.to_child += part
+                    self.interrupt()
+                self.to_child += parts[-1]
+            else:
+                self.to_child += data
+
+    def client_left(self) -> None:
+        self.pty.connected = False
+        self.to_host.clear()
+        self.pty.flush_unread()
+
+    def write_child(self) -> None:
+        n = min(len(self.to_child), self.rx.allowance())
+        try:
+            done = os.write(self.in_w, self.to_child[:n]) if n else 0
+        except BlockingIOError:
+            done = 0
+        del self.to_child[:done]
+        self.rx.spend(done)
+
+    def write_client(self) -> None:
+        n = min(len(self.to_host), self.tx.allowance())
+        done = self.pty.write(self.to_host[:n]) if n else 0
+        del self.to_host[:done]
+        self.tx.spend(done)
+
+    def drop_input(self) -> None:
+        """Forget what was typed (a hard reset): queued here and unread in the pipe."""
+        self.to_child.clear()
+        try:
+            while os.read(self.in_nb, 65536):
+                pass
+        except BlockingIOError:
+            pass
+
+    def close(self) -> None:
+        self.pty.close()
+        self.log.close()

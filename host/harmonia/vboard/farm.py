@@ -6,7 +6,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
 
-from .board import DEFAULT_PROFILE, START_TIMEOUT, VirtualBoard, start_boards, stop_boards
+from .board import DEFAULT_PROFILE, VirtualBoard
+from .launch import START_TIMEOUT, start_boards, stop_boards
 
 
 class VirtualBoardFarm:

@@ -1,12 +1,12 @@
 """One virtual board's supervisor process: `python -m harmonia.vboard.supervisor BOARD_DIR`.
 
-It owns the board's pseudo-terminal and its MicroPython process (the unix port running
-runtime/_vstart.py), bridges the two (with the baud throttle), turns a Ctrl-C from the
-console into SIGINT while user code runs, restarts MicroPython on a soft or hard reset,
-records the console in console.log and its own state in state.json, and answers reset
+It owns the board's console (console.ConsoleBridge: the pty, the baud throttle, the
+transcript), its hardware hub and its MicroPython process (the unix port running
+runtime/_vstart.py); it turns a Ctrl-C into SIGINT while user code runs, restarts
+MicroPython on a soft or hard reset, keeps its state in state.json, and answers reset
 and status requests on an abstract unix socket (`control` in state.json), one JSON line
-each way. SIGTERM, the end of the --lifeline-fd pipe, or the end of the --ready-fd pipe before the
-board has booted (its starter gave up) stops it and the board.
+each way. SIGTERM, the end of the --lifeline-fd pipe, or the end of the --ready-fd pipe
+before the board has booted (its starter gave up) stops it and the board.
 
 Environment of the MicroPython process (besides the hardware hub's own variables):
     HM_BOARD       board name              HM_PROFILE   board profile name
@@ -34,7 +34,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from .console import Pty, Throttle
+from .console import ConsoleBridge
 from .hw import HardwareHub
 from .state import BOARD_SCRIPT, BoardConfig, BoardDir, BoardState, Crash, write_atomic
 
@@ -42,10 +42,6 @@ RUNTIME = Path(__file__).resolve().parent / "runtime"
 EXIT_SOFT_FRIENDLY = 64  # exit codes of runtime/_vboard.py
 EXIT_SOFT_RAW = 65
 EXIT_HARD = 66
-TAIL = 4096  # console bytes kept for a crash report
-LOG_LIMIT = 1 << 20  # console.log rotates to console.log.1 past this size
-PENDING_MAX = 1 << 16  # bytes buffered each way before the sender is held back
-CLIENT_CHECK = 0.05  # seconds between looks for a client, if inotify is unavailable
 
 _PR_SET_PDEATHSIG = 1
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -68,29 +64,15 @@ class Supervisor:
         self.ready_fd = ready_fd
         self.lifeline = lifeline_fd
         self.log = open(bd.supervisor_log, "a", buffering=1, encoding="utf-8")  # noqa: SIM115
-        self.console_log = open(bd.console_log, "ab", buffering=0)  # noqa: SIM115
-        self.console_size = self.console_log.tell()
-        self.pty = Pty()
-        # Console input: the child reads fd 0 (blocking, for user code) and HM_IN_FD, a
-        # second non-blocking open of the same pipe, in its REPL.
-        self.in_r, self.in_w = os.pipe()
-        self.in_nb = os.open(f"/proc/self/fd/{self.in_r}", os.O_RDONLY | os.O_NONBLOCK)
-        self.out_r, self.out_w = os.pipe()
-        self.st_r, self.st_w = os.pipe()
-        for fd in (self.in_w, self.out_r, self.st_r):
-            os.set_blocking(fd, False)
+        self.console = ConsoleBridge(bd.console_log, self.cfg.baud, self.interrupt)
+        self.st_r, self.st_w = os.pipe()  # run state from the child (runtime/_vrepl.py)
+        os.set_blocking(self.st_r, False)
         self.sig_r, self.sig_w = os.pipe()
         os.set_blocking(self.sig_w, False)
         self.reset_r, self.reset_w = os.pipe()  # the hub's thread asks for a hard reset
         os.set_blocking(self.reset_r, False)
-        self.to_child = bytearray()
-        self.to_host = bytearray()
-        self.tail = bytearray()
-        self.rx = Throttle(self.cfg.baud)
-        self.tx = Throttle(self.cfg.baud)
         self.child: subprocess.Popen[bytes] | None = None
         self.pidfd = -1
-        self.busy = False
         self.mode = "friendly"
         self.status = "starting"
         self.boots = 0
@@ -98,7 +80,6 @@ class Supervisor:
         self.started = time.time()
         self.waiting: list[socket.socket] = []
         self.stopping = False
-        self.next_client_check = 0.0
         self.control = control_name(bd)
         self.ctl = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.ctl.bind(self.control)
@@ -127,7 +108,7 @@ class Supervisor:
             HM_ADDR=cfg.address,
             HM_FLASH=str(self.bd.flash),
             HM_FLASH_BLOCK=str(cfg.fs_block_size),
-            HM_IN_FD=str(self.in_nb),
+            HM_IN_FD=str(self.console.in_nb),
             HM_STATE_FD=str(self.st_w),
             HM_REPL=mode,
             HM_MACHINE=cfg.machine,
@@ -135,15 +116,15 @@ class Supervisor:
         )
         self.child = subprocess.Popen(
             [cfg.micropython, "-X", f"heapsize={cfg.heap}", str(RUNTIME / BOARD_SCRIPT)],
-            stdin=self.in_r,
-            stdout=self.out_w,
-            stderr=self.out_w,
-            pass_fds=(self.in_nb, self.st_w),
+            stdin=self.console.in_r,
+            stdout=self.console.out_w,
+            stderr=self.console.out_w,
+            pass_fds=(self.console.in_nb, self.st_w),
             env=env,
             preexec_fn=_die_with_parent,
         )
         self.pidfd = os.pidfd_open(self.child.pid)
-        self.busy = False
+        self.console.busy = False
         self.mode = mode
         self.boots += 1
         self.event(f"boot {self.boots}: MicroPython pid {self.child.pid} ({mode} REPL)")
@@ -159,8 +140,8 @@ class Supervisor:
         os.close(self.pidfd)
         self.pidfd = -1
         self.child = None
-        self.busy = False
-        self.read_output()
+        self.console.busy = False
+        self.console.read_output()
         self.read_states()
 
     def child_exited(self) -> None:
@@ -177,7 +158,7 @@ class Supervisor:
             self.crashed(code)
 
     def crashed(self, code: int) -> None:
-        output = bytes(self.tail).decode("utf-8", "replace")
+        output = bytes(self.console.tail).decode("utf-8", "replace")
         self.crash = Crash(
             exit_code=code if code >= 0 else None,
             signal=-code if code < 0 else None,
@@ -192,19 +173,14 @@ class Supervisor:
             return
         self.write_state()
         self.answer_waiting({"ok": False, "error": self.crash.describe(), "output": output})
-        self.emit(
+        self.console.emit(
             f"\r\n[harmonia] board {self.cfg.name} crashed: {self.crash.describe()}; "
             "`harmonia vboard reset` restarts it\r\n".encode()
         )
 
     def hard_restart(self) -> None:
         self.kill_child()
-        self.to_child.clear()
-        try:  # what was typed before the reset is gone with the old process
-            while os.read(self.in_nb, 65536):
-                pass
-        except BlockingIOError:
-            pass
+        self.console.drop_input()  # what was typed went with the old process
         self.spawn("friendly")
 
     def booted(self) -> None:
@@ -215,31 +191,9 @@ class Supervisor:
             self.report_ready({"ok": True})
         self.answer_waiting({"ok": True})
 
-    # ---- console bytes ----------------------------------------------------------------
-
-    def read_output(self) -> None:
-        while len(self.to_host) < PENDING_MAX:
-            try:
-                data = os.read(self.out_r, 65536)
-            except BlockingIOError:
-                return
-            if not data:
-                return
-            self.emit(data)
-
-    def emit(self, data: bytes) -> None:
-        """Board output: to the log and the crash tail, and to the client if one is there."""
-        self.console_log.write(data)
-        self.console_size += len(data)
-        if self.console_size > LOG_LIMIT:
-            self.console_log.close()
-            os.replace(self.bd.console_log, self.bd.console_log.with_suffix(".log.1"))
-            self.console_log = open(self.bd.console_log, "ab", buffering=0)  # noqa: SIM115
-            self.console_size = 0
-        self.tail += data
-        del self.tail[:-TAIL]
-        if self.pty.connected:
-            self.to_host += data
+    def interrupt(self) -> None:
+        if self.child is not None:
+            self.child.send_signal(signal.SIGINT)
 
     def read_states(self) -> None:
         try:
@@ -248,9 +202,9 @@ class Supervisor:
             return
         for b in states:
             if b == ord("X"):
-                self.busy = True
+                self.console.busy = True
             elif b == ord("I"):
-                self.busy = False
+                self.console.busy = False
             elif b == ord("r"):
                 self.mode = "raw"
             elif b == ord("f"):
@@ -259,48 +213,6 @@ class Supervisor:
                 self.booted()
             elif b == ord("F"):
                 self.event("the flash image did not mount")
-
-    def read_client(self) -> None:
-        while len(self.to_child) < PENDING_MAX:
-            data = self.pty.read()
-            if data is None:
-                self.client_left()
-                return
-            if not data:
-                return
-            if self.busy and b"\x03" in data:
-                # Ctrl-C interrupts running code, as a board's UART interrupt char does.
-                parts = data.split(b"\x03")
-                for part in parts[:-1]:
-                    self.to_child += part
-                    self.interrupt()
-                self.to_child += parts[-1]
-            else:
-                self.to_child += data
-
-    def interrupt(self) -> None:
-        if self.child is not None:
-            self.child.send_signal(signal.SIGINT)
-
-    def client_left(self) -> None:
-        self.pty.connected = False
-        self.to_host.clear()
-        self.pty.flush_unread()
-
-    def write_child(self) -> None:
-        n = min(len(self.to_child), self.rx.allowance())
-        try:
-            done = os.write(self.in_w, self.to_child[:n]) if n else 0
-        except BlockingIOError:
-            done = 0
-        del self.to_child[:done]
-        self.rx.spend(done)
-
-    def write_client(self) -> None:
-        n = min(len(self.to_host), self.tx.allowance())
-        done = self.pty.write(self.to_host[:n]) if n else 0
-        del self.to_host[:done]
-        self.tx.spend(done)
 
     # ---- control ----------------------------------------------------------------------
 
@@ -326,7 +238,7 @@ class Supervisor:
                 else:
                     mode = self.mode
                     self.kill_child()
-                    self.emit(b"MPY: soft reboot\r\n")
+                    self.console.emit(b"MPY: soft reboot\r\n")
                     self.spawn(mode)
             else:
                 self.reply(conn, {"ok": False, "error": f"unknown request {cmd!r}"})
@@ -360,7 +272,7 @@ class Supervisor:
             status=self.status,
             pid=os.getpid(),
             child_pid=self.child.pid if self.child else None,
-            port=self.pty.port,
+            port=self.console.pty.port,
             address=self.cfg.address,
             flash=str(self.bd.flash),
             baud=self.cfg.baud,
@@ -382,7 +294,7 @@ class Supervisor:
         for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             signal.signal(sig, self.on_signal)
         signal.set_wakeup_fd(self.sig_w)
-        self.event(f"start: port {self.pty.port}, address {self.cfg.address}")
+        self.event(f"start: port {self.console.pty.port}, address {self.cfg.address}")
         try:
             self.spawn("friendly")
             while not self.stopping:
@@ -400,69 +312,27 @@ class Supervisor:
 
     def step(self) -> None:
         p = select.poll()
-        p.register(self.sig_r, select.POLLIN)
-        p.register(self.st_r, select.POLLIN)
-        p.register(self.ctl, select.POLLIN)
-        p.register(self.reset_r, select.POLLIN)
+        for fd in (self.sig_r, self.st_r, self.ctl.fileno(), self.reset_r):
+            p.register(fd, select.POLLIN)
         if self.lifeline is not None:
             p.register(self.lifeline, select.POLLIN)
         if self.ready_fd is not None:  # POLLERR: whoever starts us is gone before we booted
             p.register(self.ready_fd, 0)
         if self.child is not None:
             p.register(self.pidfd, select.POLLIN)
-        if len(self.to_host) < PENDING_MAX:
-            p.register(self.out_r, select.POLLIN)
-        timeout = None
-        now = time.monotonic()
-        if not self.pty.connected:
-            if now >= self.next_client_check:
-                self.pty.connected = self.pty.client_present()
-                self.next_client_check = now + CLIENT_CHECK if self.pty.opens < 0 else float("inf")
-            if not self.pty.connected:
-                if self.pty.opens >= 0:
-                    p.register(self.pty.opens, select.POLLIN)
-                else:
-                    timeout = CLIENT_CHECK
-        if self.pty.connected:
-            events = select.POLLIN if len(self.to_child) < PENDING_MAX else 0
-            if self.to_host:
-                if self.tx.allowance():
-                    events |= select.POLLOUT
-                else:
-                    timeout = min(timeout or 1.0, self.tx.wait())
-            p.register(self.pty.master, events)
-        if self.to_child:
-            if self.rx.allowance():
-                p.register(self.in_w, select.POLLOUT)
-            else:
-                timeout = min(timeout or 1.0, self.rx.wait())
+        timeout = self.console.register(p)
         ready = dict(p.poll(None if timeout is None else max(1, int(timeout * 1000) + 1)))
         if self.sig_r in ready:
             os.read(self.sig_r, 64)
-        if self.pty.opens in ready:
-            self.pty.take_opens()
-            self.next_client_check = 0.0  # look again on the next turn
         if self.lifeline is not None and self.lifeline in ready and not os.read(self.lifeline, 64):
             self.event("owner gone")
             self.stopping = True
         if self.ready_fd is not None and self.ready_fd in ready:
             self.event("the starting process went away before the board booted")
             self.stopping = True
-        if self.st_r in ready:
+        if self.st_r in ready:  # before console input: it decides what a Ctrl-C is
             self.read_states()
-        if self.out_r in ready:
-            self.read_output()
-        master = ready.get(self.pty.master, 0)
-        if master & select.POLLIN:
-            self.read_client()
-        if master & (select.POLLHUP | select.POLLERR) and self.pty.connected:
-            self.read_client()
-            if self.pty.connected:
-                self.client_left()
-        if self.to_child:
-            self.write_child()
-        if self.to_host and self.pty.connected:
-            self.write_client()
+        self.console.handle(ready)
         if self.child is not None and self.pidfd in ready:
             self.child_exited()
         if self.reset_r in ready:  # the hub already noted the cause (reset, watchdog)
@@ -479,7 +349,7 @@ class Supervisor:
             self.hub.stop()
             self.answer_waiting({"ok": False, "error": "the board stopped"})
             self.bd.state.unlink(missing_ok=True)
-            self.pty.close()
+            self.console.close()
             self.ctl.close()
             self.event("stopped")
 
