@@ -31,8 +31,9 @@ def prepare(path: Path, profile: BoardProfile, board: str, reformat: bool = Fals
     except CorruptFlashError as exc:
         if not reformat:
             raise CorruptFlashError(
-                f"{exc} (board {board}): start it with --reformat to erase it and make an "
-                "empty filesystem (the old image is kept as flash.img.corrupt)"
+                f"{exc}: to erase it and start board {board} on an empty filesystem, run "
+                f"`harmonia vboard start --name {board} --reformat` (library: reformat=True); "
+                "the old image is then kept as flash.img.corrupt"
             ) from None
         os.replace(path, path.with_name(path.name + ".corrupt"))
         _write(path, build_image(profile, {}))
