@@ -2,8 +2,9 @@
 
 `VirtualBoard` runs one board: a supervisor process (see supervisor.py) that owns the
 board's pseudo-terminal and its MicroPython process. By default the board lives no longer
-than the object's owner: the supervisor watches a pipe whose other end this process holds.
-`detach=True` starts a board that outlives this process (what `harmonia vboard start` does).
+than the `VirtualBoard` object that started it (and so than this process): the supervisor
+watches a pipe whose other end the object holds. `detach=True` starts a board that runs
+until it is stopped (what `harmonia vboard start` does).
 """
 
 from __future__ import annotations
