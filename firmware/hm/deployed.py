@@ -39,23 +39,33 @@ def current():
     return None
 
 
-def activate():
-    """Put the current version first on sys.path; forget `hm` modules imported before."""
+def activate(purge=True):
+    """Put the current version first on sys.path, in place of any other version. With
+    `purge` (at boot), forget `hm` modules imported before, so they load from it."""
     global CURRENT
     name = current()
     if name is not None:
         path = ROOT + "/" + name
-        if path not in sys.path:
-            sys.path.insert(0, path)
-        for mod in [m for m in sys.modules if m == "hm" or m.startswith("hm.")]:
-            del sys.modules[mod]
+        sys.path[:] = [p for p in sys.path if not p.startswith(ROOT + "/")]
+        sys.path.insert(0, path)
+        if purge:
+            for mod in [m for m in sys.modules if m == "hm" or m.startswith("hm.")]:
+                del sys.modules[mod]
     CURRENT = name
     return name
 
 
+def running():
+    """The version imports come from now: the first version directory on sys.path."""
+    for p in sys.path:
+        if p.startswith(ROOT + "/"):
+            return p[len(ROOT) + 1 :]
+    return None
+
+
 def path(name):
     """Where a data file of the running version is: open(deployed.path("cfg.json"))."""
-    return ROOT + "/" + str(CURRENT or current()) + "/" + name
+    return ROOT + "/" + str(running() or current()) + "/" + name
 
 
 def _isdir(path):
@@ -78,7 +88,7 @@ def _rm(path):
         pass
 
 
-def _makedirs(path):
+def makedirs(path):
     """Make the directories above file `path`."""
     i = path.find("/", 1)
     while i > 0:
@@ -169,8 +179,8 @@ def _has(module):
         return False
 
 
-def status():
-    """Print what the host needs before a deploy, as a Python literal."""
+def info():
+    """What the host needs before a deploy."""
     import gc
 
     gc.collect()
@@ -186,35 +196,41 @@ def status():
     except OSError:
         pass
     impl = sys.implementation
-    print(
-        repr(
-            {
-                "version": current(),
-                "mpy": getattr(impl, "_mpy", 0),
-                "machine": getattr(impl, "_machine", ""),
-                "free": st[0] * st[3],
-                "block": st[0],
-                "deflate": _has("deflate"),
-                "sha": _has("hashlib") and _has("binascii"),
-                "boot": _digest("/boot.py"),
-                "boot_kind": boot,
-                "bootstrap": _digest(ROOT + "/deployed.mpy"),
-                "mem": gc.mem_free(),
-            }
-        )
-    )
+    return {
+        "version": current(),
+        "mpy": getattr(impl, "_mpy", 0),
+        "machine": getattr(impl, "_machine", ""),
+        "free": st[0] * st[3],
+        "block": st[0],
+        "deflate": _has("deflate"),
+        "sha": _has("hashlib") and _has("binascii"),
+        "boot": _digest("/boot.py"),
+        "boot_kind": boot,
+        "bootstrap": _digest(ROOT + "/deployed.mpy"),
+        "mem": gc.mem_free(),
+    }
+
+
+def status():
+    """Print info() as a Python literal (for the serial REPL)."""
+    print(repr(info()))
+
+
+def manifest_text():
+    """The current version's manifest (JSON text), or None."""
+    name = current()
+    if name is None:
+        return None
+    try:
+        with open(ROOT + "/" + name + "/" + MANIFEST) as f:
+            return f.read()
+    except OSError:
+        return None
 
 
 def manifest():
-    """Print the current version's manifest (JSON), or nothing."""
-    name = current()
-    if name is None:
-        return
-    try:
-        with open(ROOT + "/" + name + "/" + MANIFEST) as f:
-            sys.stdout.write(f.read())
-    except OSError:
-        pass
+    """Print the current version's manifest, or nothing."""
+    sys.stdout.write(manifest_text() or "")
 
 
 # ---- the serial stream --------------------------------------------------------------
@@ -286,7 +302,7 @@ def _receive_file(src, dest, length, sha):
     buf = bytearray(_CHUNK)
     mv = memoryview(buf)
     left = length
-    _makedirs(dest)
+    makedirs(dest)
     with open(dest, "wb") as f:
         while left:
             n = src(mv[: min(_CHUNK, left)])
@@ -319,8 +335,8 @@ def _receive_files(inp, out, window, head, files):
         pass
 
 
-def _copy(src, dest):
-    _makedirs(dest)
+def copy(src, dest):
+    makedirs(dest)
     buf = bytearray(_CHUNK)
     mv = memoryview(buf)
     with open(src, "rb") as a, open(dest, "wb") as b:
@@ -382,7 +398,7 @@ def receive(version, need, window):
             else:
                 dest = stage + "/" + path
             if op == b"K":
-                _copy(ROOT + "/" + str(old) + "/" + path, dest)
+                copy(ROOT + "/" + str(old) + "/" + path, dest)
             else:
                 files.append((dest, int(head[1]), head[2]))
     except Exception as e:  # noqa: BLE001

