@@ -25,6 +25,10 @@ if TYPE_CHECKING:
 
 START_TIMEOUT = 15.0
 STOP_TIMEOUT = 5.0
+# A board keeps its REPL and flash driver in C and flash; here they are Python modules on
+# the heap (runtime/, ~25 KiB at the prompt), so MicroPython gets that on top of the
+# profile's heap and board code finds about as much free as on the board itself.
+RUNTIME_HEAP = 24 * 1024
 
 
 class Lifeline:
@@ -90,7 +94,7 @@ def _configure(board: VirtualBoard, profile: BoardProfile, address: str) -> None
         profile=profile.name,
         address=address,
         baud=board.baud,
-        heap=profile.heap,
+        heap=profile.heap + RUNTIME_HEAP,
         fs_block_size=profile.fs_block_size,
         machine=f"{profile.name} (Harmonia virtual board) with {profile.march}",
         micropython=paths.micropython_exe(),

@@ -99,7 +99,7 @@ class BoardConfig:
     profile: str
     address: str
     baud: int  # 0: unthrottled
-    heap: int
+    heap: int  # MicroPython's -X heapsize
     fs_block_size: int
     machine: str  # the REPL banner's board text
     micropython: str  # the interpreter command
