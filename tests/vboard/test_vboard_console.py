@@ -73,10 +73,10 @@ def test_mpremote_fs_commands_copy_binary_files_both_ways(
 
 
 def test_friendly_repl_echoes_evaluates_and_switches_modes(board: VirtualBoard) -> None:
+    board.wait_for_output(">>> ")  # the boot banner has gone by: no client saw it
     with serial.Serial(board.port, timeout=0.5) as port:
-        port.write(b"\r\x03")
-        _expect(port, b">>> ")
-        port.reset_input_buffer()
+        port.write(b"\x03")  # a fresh prompt, once
+        assert _expect(port, b">>> ") == b"\r\n>>> "
         port.write(b"1 + 1\r")
         assert _expect(port, b">>> ") == b"1 + 1\r\n2\r\n>>> "
         port.write(b"for i in range(2):\r  print(i * 10)\r\r")
