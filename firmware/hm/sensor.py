@@ -64,7 +64,7 @@ def _address_of(dev):
     """The I2C address a driver talks to (its adafruit_bus_device I2CDevice's), or None."""
     objs = [dev]
     for _ in range(2):  # the driver, then what it holds (BME280: protocol -> I2CDevice)
-        nxt = []
+        nxt: list = []
         for obj in objs:
             addr = getattr(obj, "device_address", None)
             if type(addr) is int:
@@ -87,7 +87,7 @@ def _moved(old, new, change):
     """Whether `new` differs from `old` by at least `change` (any difference for
     non-numbers; per element for lists)."""
     if type(new) is list and type(old) is list and len(new) == len(old):
-        for i in range(len(new)):
+        for i in range(len(new)):  # noqa: SIM110  (no generator allocated per sample)
             if _moved(old[i], new[i], change):
                 return True
         return False
@@ -194,7 +194,9 @@ class Sensor:
         try:
             return getattr(mod, attr) if attr else mod
         except AttributeError:
-            raise DriverMissing(self.name + ": driver module " + mod_name + " has no " + attr) from None
+            raise DriverMissing(
+                self.name + ": driver module " + mod_name + " has no " + attr
+            ) from None
 
     def _open_bus(self):
         bus = self._bus
@@ -209,7 +211,9 @@ class Sensor:
             try:
                 return board.I2C()
             except (OSError, ValueError) as e:
-                raise SensorMissing(self.name + ": cannot open the default I2C bus: " + str(e)) from None
+                raise SensorMissing(
+                    self.name + ": cannot open the default I2C bus: " + str(e)
+                ) from None
         return bus() if callable(bus) else bus
 
     def _open(self):
@@ -219,7 +223,9 @@ class Sensor:
         try:
             self._dev = factory(bus, *self._args, **self._kwargs)
         except MemoryError:
-            raise SensorFault(self.name + ": not enough memory to set up " + self._where()) from None
+            raise SensorFault(
+                self.name + ": not enough memory to set up " + self._where()
+            ) from None
         except OSError as e:
             raise SensorMissing(
                 self.name + ": no answer from " + self._where() + " (" + _errno_name(e)
@@ -256,7 +262,8 @@ class Sensor:
             ) from None
         except Exception as e:
             raise SensorFault(
-                self.name + ": reading " + str(field) + " failed: " + type(e).__name__ + " " + str(e)
+                self.name + ": reading " + str(field) + " failed: " + type(e).__name__ + " "
+                + str(e)
             ) from None
         self.reads += 1
         return out
@@ -287,7 +294,7 @@ class Sensor:
             return True
         if self._max_gap and gap >= self._max_gap:
             return True
-        for k in values:
+        for k in values:  # noqa: SIM110
             if _moved(self._last.get(k), values[k], self._change):
                 return True
         return False
