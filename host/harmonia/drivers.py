@@ -93,11 +93,13 @@ def _resolve(spec: str, installed: dict[str, metadata.Distribution]) -> metadata
                     f"`pip install '{candidate}{req.specifier}'`"
                 )
             return dist
-    near = sorted(n for n in installed if is_board_library(n) and name in n)
+    short = name.removeprefix(PREFIXES[0]).removeprefix(PREFIXES[1])
+    near = sorted(n for n in installed if is_board_library(n) and short in n)
     hint = f"; installed and close: {', '.join(near)}" if near else ""
+    pip_name = name if name.startswith(PREFIXES) else PREFIXES[0] + name
     raise DriverNotInstalledError(
-        f"no installed package {spec!r}: `pip install adafruit-circuitpython-{name}` "
-        f"(or the driver's own name){hint}"
+        f"no installed package {spec!r}: `pip install {pip_name}` (or the driver's own "
+        f"name){hint}"
     )
 
 
