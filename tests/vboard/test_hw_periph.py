@@ -92,11 +92,11 @@ a = machine.ADC(2)
 m = machine.PWM(p)
 t = machine.Timer(-1, period=1000, callback=lambda t: None)
 gc.collect()
-print("used", gc.mem_alloc() - before)
+print("used", gc.mem_alloc() - before, "bytes")
 t.deinit()
 """)
         try:
-            used = int(board.wait_output("used ").split("used ")[1].split()[0])
+            used = int(board.wait_output(" bytes").split("used ")[1].split()[0])
         finally:
             board.stop()
         assert used < RUNTIME_HEAP
