@@ -41,7 +41,7 @@ KICK_SIGNAL = signal.SIGUSR2  # wakes the child's main thread out of a blocking 
 # Heap that machine and network take on the board, with every peripheral in use; on a
 # board they are firmware, so a supervisor adds this to the profile's -X heapsize.
 RUNTIME_HEAP = 48 * 1024
-ACK_TIMEOUT = 2.0  # seconds a host change waits for the child to take it in
+ACK_TIMEOUT = 5.0  # seconds a host change waits for the child to take it in
 RUNTIME_DIR = Path(__file__).resolve().parent / "runtime"  # the child's machine, network
 PYSTART_DIR = Path(__file__).resolve().parent / "pystart"
 CAUSES = {"power": 1, "hard": 2, "watchdog": 3, "deepsleep": 4, "soft": 5}
