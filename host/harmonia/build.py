@@ -6,9 +6,12 @@ copy to any board whose profile names that `march`.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
+import shutil
 import subprocess
+import tempfile
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -75,6 +78,44 @@ def build_firmware(
     for march in wanted:
         _remove_stale(out_dir / march, {f.output for f in files if f.march == march})
     return BuildResult(out_dir=out_dir, archs=tuple(wanted), files=files)
+
+
+def cache_dir() -> Path:
+    """Where compiled trees are kept between runs; `HARMONIA_CACHE` overrides it."""
+    base = os.environ.get("HARMONIA_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "harmonia"
+    )
+    return Path(base)
+
+
+def cached_build(march: str, source_dir: Path | None = None) -> Path:
+    """The firmware compiled for `march`, built once per distinct source tree.
+
+    Returns a directory of .mpy files keyed by a digest of the sources, so boards start
+    from bytecode (as flashed boards do) without compiling on their own heap. A tree that
+    holds no .py files is taken to be compiled already and returned as it is."""
+    source_dir = source_dir or paths.firmware_dir()
+    sources = find_sources(source_dir)
+    if not sources:
+        return source_dir
+    digest = hashlib.sha256(march.encode())
+    for src in sources:
+        digest.update(src.as_posix().encode() + b"\0" + (source_dir / src).read_bytes() + b"\0")
+    final = cache_dir() / "mpy" / f"{march}-{digest.hexdigest()[:16]}"
+    if final.is_dir():
+        return final
+    final.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{march}-", dir=final.parent))
+    try:
+        build_firmware(staging, [march], source_dir=source_dir)
+        try:
+            os.rename(staging / march, final)
+        except OSError:
+            if not final.is_dir():  # lost a race with another process: theirs is the same
+                raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return final
 
 
 def find_sources(source_dir: Path) -> list[Path]:

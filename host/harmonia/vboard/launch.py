@@ -14,11 +14,14 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
-from .. import paths
+from .. import build, paths
 from ..boards import BoardProfile, load_profile
 from . import flashimg
 from .errors import BoardCrashedError, BoardStartError
 from .state import SUPERVISOR_MODULE, BoardConfig, read_state, release, reserve, write_atomic
+
+# Virtual boards run the unix port on this machine (x86-64), so they load x64 bytecode.
+VIRTUAL_MARCH = "x64"
 
 if TYPE_CHECKING:
     from .board import VirtualBoard
@@ -98,7 +101,7 @@ def _configure(board: VirtualBoard, profile: BoardProfile, address: str) -> None
         fs_block_size=profile.fs_block_size,
         machine=f"{profile.name} (Harmonia virtual board) with {profile.march}",
         micropython=paths.micropython_exe(),
-        firmware_dir=str(paths.firmware_dir()),
+        firmware_dir=str(build.cached_build(VIRTUAL_MARCH)),
         profile_data=asdict(profile),
     )
     write_atomic(bd.config, config.to_json())
