@@ -26,6 +26,8 @@ TargetKind = Literal["serial", "virtual", "node"]
 
 PORT_PREFIXES = ("/dev/", "COM", "socket://", "rfc2217://", "loop://")
 DEFAULT_BAUD = 115200
+BUSY_CHECKS = 3  # looks at a busy port's holders before calling it busy
+BUSY_PAUSE = 0.1
 
 
 class TargetError(HarmoniaError):
@@ -244,6 +246,11 @@ def check_free(target: Target) -> None:
             "or start the virtual board"
         )
     held = holders(port)
+    for _ in range(BUSY_CHECKS):  # a holder that lets go at once (a flush) is no holder
+        if not held:
+            break
+        time.sleep(BUSY_PAUSE)
+        held = holders(port)
     if held:
         raise PortBusyError(
             f"{target.describe()} is busy: held by {', '.join(held)}; close that program "

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import shutil
+import time
 from pathlib import Path
 
-from harmonia.vboard import VirtualBoard
+from harmonia.vboard import PortBusyError, VirtualBoard
 
 APP_V1 = {
     "app/__init__.py": 'VERSION = "1"\n',
@@ -38,7 +39,27 @@ def noise(size: int, seed: int = 1) -> bytes:
     return random.Random(seed).randbytes(size)
 
 
+def settle(board: VirtualBoard, timeout: float = 10.0) -> None:
+    """Wait until the board is at its REPL after the last reset (a deploy ends with one):
+    a Ctrl-C from the next command must not cut boot.py short, on a real board either."""
+    deadline = time.monotonic() + timeout
+    while True:
+        log = board.logs()
+        after = log[log.rfind("soft reboot") :] if "soft reboot" in log else log
+        if 'Type "help()"' in after:
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError(f"board {board.name} did not reach its REPL:\n{after[-500:]}")
+        time.sleep(0.01)
+
+
 def run_on(board: VirtualBoard, code: str) -> str:
+    settle(board)
+    for _ in range(20):
+        try:
+            return board.exec(code).strip()
+        except PortBusyError:  # the supervisor flushes the port for a moment after a close
+            time.sleep(0.05)
     return board.exec(code).strip()
 
 

@@ -160,3 +160,21 @@ def test_the_cli_deploys_over_the_bus_and_reports_json(
     assert main([*argv, "--src", str(src)]) == 0
     out = capsys.readouterr().out
     assert "c1" in out and "up to date" in out
+
+
+def test_a_serial_deploy_interrupts_the_running_bus_and_the_bus_answers_with_the_new_code(
+    rig: Rig, tmp_path: Path
+) -> None:
+    from harmonia.deploy import deploy
+    from harmonia.targets import resolve
+
+    (board,) = rig.start("wired")
+    src = write_tree(tmp_path / "app", {"svc.py": SVC.format(v="5")})
+    target = resolve(["wired"], state_dir=rig.state_dir)[0]
+    result = deploy(target, DeployOptions(src=src))  # Ctrl-C stops main.py's bus loop
+    assert result.changed
+    board.wait_for_output("hm: node", timeout=10, since=board.console_mark() - 200)
+    with connect(BusOptions(port=rig.port, key=rig.key)) as bus:
+        bus.wait_for_peers(1, timeout=5, names=["wired"])
+        assert _svc(bus, "wired") == "5"  # main.py ran again, from the new version
+        assert bus.call("wired", "files.status", timeout=3)["active"] == result.version

@@ -214,6 +214,13 @@ def _deploy(
         session.finish(options.restart)
     except (serial.SerialException, OSError) as exc:
         raise _LinkLost(f"{target.describe()}: {exc}") from exc
+    except DeployError as exc:
+        if not isinstance(exc, _LinkLost | BoardStoppedError):
+            # leave the board as a deploy that worked would: out of the raw REPL, and
+            # restarted into the version it still has
+            with contextlib.suppress(serial.SerialException, OSError):
+                session.finish(options.restart)
+        raise
     finally:
         with contextlib.suppress(serial.SerialException, OSError):
             transport.close()

@@ -90,10 +90,12 @@ class Session:
         self.alive = alive
 
     def enter(self) -> None:
+        """Raw REPL after a soft reset, as mpremote does: main.py stops and its heap is
+        freed (a running bus leaves too little for the agent), boot.py runs again."""
         from mpremote.transport import TransportError  # type: ignore[import-untyped]
 
         try:
-            self.t.enter_raw_repl(soft_reset=False, timeout_overall=self.timeout)
+            self.t.enter_raw_repl(soft_reset=True, timeout_overall=self.timeout)
         except TransportError as exc:
             raise NoReplError(
                 f"no MicroPython REPL answers ({exc}): is MicroPython running on the board, "
