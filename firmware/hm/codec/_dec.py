@@ -253,42 +253,44 @@ def _dmap(buf, pos: int, end: int, out, i: int, d: int, n: int) -> int:
 
 
 @micropython.viper
-def read_kind(buf, pos: int, end: int, out, i: int, kind: int) -> int:
-    """Decode one value of a declared kind into out[i]; MalformedError if it is another."""
-    if pos < end and kind != K_ANY:
-        c = int(ptr8(buf)[pos])
-        if kind == K_INT:
-            ok = c < 0x80 or c >= 0xE0 or c >= 0xCC and c <= 0xD3
-        elif kind == K_FLOAT:
-            ok = c == 0xCA or c == 0xCB
-        elif kind == K_STR:
-            ok = c >= 0xA0 and c < 0xC0 or c >= 0xD9 and c <= 0xDB
-        elif kind == K_BIN:
-            ok = c >= 0xC4 and c <= 0xC6
-        else:
-            ok = c == 0xC2 or c == 0xC3
-        if not ok:
-            raise MalformedError("payload does not match the declared shape")
-    return int(_dv(buf, pos, end, out, i, 1))
-
-
-@micropython.viper
-def read_array(buf, pos: int, end: int, n: int) -> int:
-    """An array header announcing exactly n elements (any width form); returns the next position."""
+def read_shape(buf, pos: int, end: int, out, kinds: ptr8, n: int) -> int:
+    """An array of exactly n values of the declared kinds (K_*) at buf[pos:end], into
+    out[0:n]; returns the position after it. MalformedError for any other shape."""
     if pos >= end:
         raise TruncatedError("input ends before a value")
     p = ptr8(buf)
     c = p[pos]
     pos += 1
-    if c == 0x90 | n and n < 16:
-        return pos
-    if c == 0xDC or c == 0xDD:
+    m = -1
+    if c >= 0x90 and c <= 0x9F:
+        m = c & 0x0F
+    elif c == 0xDC or c == 0xDD:
         w = 2 << (c & 1)
         if pos + w > end:
             raise TruncatedError(_CUT)
         m = (p[pos] << 8) | p[pos + 1]
         if w == 4:
             m = (m << 16) | (p[pos + 2] << 8) | p[pos + 3]
-        if m == n:
-            return pos + w
-    raise MalformedError("payload does not match the declared shape")
+        pos += w
+    if m != n:
+        raise MalformedError("payload does not match the declared shape")
+    i = 0
+    while i < n:
+        kind = kinds[i]
+        if pos < end and kind != K_ANY:
+            c = p[pos]
+            if kind == K_INT:
+                ok = c < 0x80 or c >= 0xE0 or c >= 0xCC and c <= 0xD3
+            elif kind == K_FLOAT:
+                ok = c == 0xCA or c == 0xCB
+            elif kind == K_STR:
+                ok = c >= 0xA0 and c < 0xC0 or c >= 0xD9 and c <= 0xDB
+            elif kind == K_BIN:
+                ok = c >= 0xC4 and c <= 0xC6
+            else:
+                ok = c == 0xC2 or c == 0xC3
+            if not ok:
+                raise MalformedError("payload does not match the declared shape")
+        pos = int(_dv(buf, pos, end, out, i, 1))
+        i += 1
+    return pos

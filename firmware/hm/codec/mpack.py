@@ -267,6 +267,39 @@ def _w64(b, o, tag, v):
     return _wraw(b, o, v & 0xFFFFFFFF, 4)
 
 
+@micropython.viper
+def pack_kinds(buf, off: int, vals, n: int, kinds: ptr8, cap: int) -> int:
+    """The array of the n values vals[0:n], each of the declared kind (shape codes,
+    ``_dec.K_*``); UnsupportedError for a value of another type. Same bytes as
+    pack_into(vals)."""
+    ty = _type
+    i = 0
+    while i < n:
+        t = ty(vals[i])
+        k = kinds[i]
+        bad = 0
+        if k == 1:
+            if t is not _int_t:
+                bad = 1
+        elif k == 2:
+            if t is not _float_t:
+                bad = 1
+        elif k == 3:
+            if t is not _str_t:
+                bad = 1
+        elif k == 4:
+            if t is not _bytes_t and t is not _bytearray_t and t is not _memoryview_t:
+                bad = 1
+        elif k == 5:
+            if t is not _bool_t:
+                bad = 1
+        if bad:
+            raise UnsupportedError("value does not match the shape")
+        i += 1
+    off = int(_whdr(buf, off, n, 0))
+    return int(_pk(buf, off, vals, n, 1, cap))
+
+
 @micropython.native
 def _map(b, o, v, d, cap):
     if d >= MAX_DEPTH:
