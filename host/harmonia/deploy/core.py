@@ -30,6 +30,7 @@ from .errors import (
     BootFileError,
     DeployError,
     IncompatibleBoardError,
+    NoReplError,
     VerifyError,
 )
 from .session import BoardStatus, Session
@@ -215,7 +216,7 @@ def _deploy(
     except (serial.SerialException, OSError) as exc:
         raise _LinkLost(f"{target.describe()}: {exc}") from exc
     except DeployError as exc:
-        if not isinstance(exc, _LinkLost | BoardStoppedError):
+        if not isinstance(exc, _LinkLost | BoardStoppedError | NoReplError):
             # leave the board as a deploy that worked would: out of the raw REPL, and
             # restarted into the version it still has
             with contextlib.suppress(serial.SerialException, OSError):
