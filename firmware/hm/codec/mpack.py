@@ -61,6 +61,8 @@ _f64 = array("d", [0.0])
 _f32 = array("f", [0.0])
 
 _FIT = "payload does not fit the buffer"
+# The type a fast-shape kind (_dec.K_*) requires; bin also takes bytearray/memoryview.
+_KIND_TYPES = (None, int, float, str, bytes, bool)
 _scratch = None
 
 
@@ -273,27 +275,13 @@ def pack_kinds(buf, off: int, vals, n: int, kinds: ptr8, cap: int) -> int:
     ``_dec.K_*``); UnsupportedError for a value of another type. Same bytes as
     pack_into(vals)."""
     ty = _type
+    kt = _KIND_TYPES
     i = 0
     while i < n:
         t = ty(vals[i])
         k = kinds[i]
-        bad = 0
-        if k == 1:
-            if t is not _int_t:
-                bad = 1
-        elif k == 2:
-            if t is not _float_t:
-                bad = 1
-        elif k == 3:
-            if t is not _str_t:
-                bad = 1
-        elif k == 4:
-            if t is not _bytes_t and t is not _bytearray_t and t is not _memoryview_t:
-                bad = 1
-        elif k == 5:
-            if t is not _bool_t:
-                bad = 1
-        if bad:
+        bin_like = t is _bytearray_t or t is _memoryview_t
+        if k != 0 and t is not kt[k] and not (k == 4 and bin_like):
             raise UnsupportedError("value does not match the shape")
         i += 1
     off = int(_whdr(buf, off, n, 0))

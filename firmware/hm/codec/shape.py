@@ -1,10 +1,10 @@
 """Fast shapes: a method declares its argument shape once, e.g. ``Shape("iif")``
 for (int, int, float), and gets a writer and a reader for exactly that list. The
-writer checks each value's type against the declaration (then encodes as the
-generic encoder does, in one viper call); the reader fills a caller list (no list
-allocated, one viper call) and refuses any other shape. The bytes are plain MessagePack, identical to ``mpack.pack`` of the
-same values, so any receiver can decode them; ``F_FAST`` tells a receiver the
-declared shape applies.
+writer checks each value's type against the declaration, then encodes as the
+generic encoder does, in one viper call; the reader fills a caller list (no list
+allocated, one viper call) and refuses any other shape. The bytes are plain
+MessagePack, identical to ``mpack.pack`` of the same values, so any receiver can
+decode them; ``F_FAST`` tells a receiver the declared shape applies.
 
 Codes: ``i`` int, ``f`` float, ``s`` str, ``b`` bin (bytes/bytearray/memoryview),
 ``?`` bool, ``x`` any value.
