@@ -15,7 +15,8 @@ or with no code, in /hm.json (each entry takes serve()'s keywords):
 Service `room` then has `read()` -> {"temperature": 23.5} (measured now), `info()`
 and `configure(opts)`; it publishes `room.reading` (the values: every `every_ms`, or
 only when a field moved by `change`, never twice within `min_gap_ms`, and at least
-every `max_gap_ms`) and `room.error` (the message, once per failure).
+every `max_gap_ms`; a new subscriber gets the current values at the next sample) and
+`room.error` (the message, once per failure).
 
 The driver is "module:Class" (or a callable), built as `Class(bus, *args, **kwargs)`
 on `bus` (default `board.I2C()`), lazily and again after a failure, so a sensor that
@@ -119,6 +120,7 @@ class Sensor:
         self._last = None  # values of the last reading event
         self._t_pub = None  # ticks_ms of the last reading event
         self._task = None
+        self._seen = []  # subscribers of the reading topic that have had a reading
         self.reads = 0
         self.failures = 0
         self.events = 0
@@ -222,9 +224,10 @@ class Sensor:
         bus = self._open_bus()
         try:
             self._dev = factory(bus, *self._args, **self._kwargs)
-        except MemoryError:
+        except MemoryError as e:
             raise SensorFault(
-                self.name + ": not enough memory to set up " + self._where()
+                self.name + ": not enough memory to set up " + self._where() + " (" + str(e)
+                + ", " + str(gc.mem_free()) + " bytes free)"
             ) from None
         except OSError as e:
             raise SensorMissing(
@@ -283,9 +286,21 @@ class Sensor:
             self._error = None
             self._last = None  # publish the next reading whatever it is
 
+    def _new_subscriber(self):
+        """Whether someone subscribed to the readings since the last one went out: a new
+        subscriber gets the current values at the next sample, not at the next change."""
+        ev = getattr(self._node, "ev", None)
+        subs = ev.subs.get(self.name + ".reading") if ev is not None else None
+        if not subs:
+            return False
+        for k in subs:
+            if k not in self._seen:
+                return True
+        return False
+
     def _due(self, values, now):
         """Whether values make a reading event now."""
-        if self._t_pub is None or self._last is None:
+        if self._t_pub is None or self._last is None or self._new_subscriber():
             return True
         gap = _diff(now, self._t_pub)
         if gap < self._min_gap:
@@ -311,6 +326,9 @@ class Sensor:
             self._t_pub = now
             self.events += 1
             self._node.publish(self.name + ".reading", values)
+            ev = getattr(self._node, "ev", None)
+            subs = ev.subs.get(self.name + ".reading") if ev is not None else None
+            self._seen = list(subs) if subs else []
         return values
 
     async def _run(self):

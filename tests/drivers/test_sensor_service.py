@@ -8,11 +8,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from drvtools import COMPAT
 
 from harmonia import drivers, sim
 from harmonia.build import build_firmware
 from harmonia.bus import RemoteError
+
+# The virtual `machine` allocates a 4 KB receive buffer at every hub call (I2C transfer),
+# which a heap fragmented by the bus and the drivers cannot always give (MemoryError with
+# 90 KB free); a board's own machine.I2C allocates nothing. Sensor boards get room for it.
+HEAP = 524_288
 
 ROOM = {"name": "room", "driver": "adafruit_mcp9808:MCP9808", "fields": ["temperature"],
         "every_ms": 50, "change": 0.2}
@@ -21,7 +25,7 @@ ROOM = {"name": "room", "driver": "adafruit_mcp9808:MCP9808", "fields": ["temper
 def sensor_board(fwbus: Any, name: str = "sensor", sensors: list[dict[str, Any]] | None = None,
                  chip: str | None = "mcp9808", **values: float) -> tuple[Any, sim.SimChip | None]:
     """A board serving `sensors` (default: ROOM), with `chip` on its I2C bus first."""
-    board = fwbus.board(name, start=False, services=["probe", "hm.sensor"],
+    board = fwbus.board(name, start=False, services=["probe", "hm.sensor"], heap=HEAP,
                         sensors=sensors if sensors is not None else [ROOM])
     handle = sim.attach(board.hw, chip, bus=0, **values) if chip else None
     board.start()
@@ -83,26 +87,25 @@ def test_changes_below_the_threshold_make_no_event(fwbus: Any) -> None:
     assert info["last"] == {"temperature": 22.0}
 
 
-def test_rate_limit_bounds_events_and_keeps_the_latest_change(fwbus: Any) -> None:
-    # sampled every 10 ms, published on any change of 0.2, but at most every 300 ms
-    limited = dict(ROOM, every_ms=10, change=0.2, min_gap_ms=300, max_gap_ms=0)
+def test_rate_limit_skips_to_the_latest_change(fwbus: Any) -> None:
+    # sampled every 10 ms, published on a change of 0.2 or more, but at most once a second
+    limited = dict(ROOM, every_ms=10, change=0.2, min_gap_ms=1000, max_gap_ms=0)
     sensor, chip = sensor_board(fwbus, sensors=[limited], temperature=20.0)
     assert chip is not None
     host = fwbus.host()
     host.wait_for_peers(1, timeout=5, names=["sensor"])
     readings = host.events("room.reading", "sensor")
+    chip.set(temperature=21.0)
+    next_value(readings, {"temperature": 21.0})
     before = host.call("sensor", "room.info")
-    t0 = time.monotonic()
-    for i in range(20):  # changes far faster than the limit
-        chip.set(temperature=21.0 + i)
+    for i in range(10):  # within the second after that event
+        chip.set(temperature=22.0 + i)
     chip.set(temperature=30.5)
-    last = next_value(readings, {"temperature": 30.5})  # the latest value is never lost
+    event = readings.get(5)
+    assert event.value == {"temperature": 30.5}  # the changes between were never sent
     after = host.call("sensor", "room.info")
-    elapsed_ms = (time.monotonic() - t0) * 1000
-    assert last.value == {"temperature": 30.5}
-    published = after["events"] - before["events"]
-    assert published <= elapsed_ms / 300 + 1, (published, elapsed_ms)
-    assert after["reads"] - before["reads"] > published
+    assert after["events"] - before["events"] == 1
+    assert after["reads"] - before["reads"] > 10  # sampled all along
 
 
 def test_unplugged_sensor_is_a_clear_error_and_comes_back(fwbus: Any) -> None:
@@ -149,7 +152,7 @@ def test_driver_missing_a_library_names_the_module(fwbus: Any, tmp_path: Path) -
                                           exclude=["adafruit-circuitpython-register"]), partial)
     built = build_firmware(tmp_path / "partial-mpy", ["x64"], source_dir=partial)
     assert not any("adafruit_register" in str(f.source) for f in built.files)
-    fwbus.paths = (str(COMPAT), str(tmp_path / "partial-mpy" / "x64" / "lib"), fwbus.paths[2])
+    fwbus.paths = (fwbus.paths[0], str(tmp_path / "partial-mpy" / "x64" / "lib"), fwbus.paths[2])
     sensor, _ = sensor_board(fwbus, temperature=20.0)
     host = fwbus.host()
     host.wait_for_peers(1, timeout=5, names=["sensor"])
@@ -165,7 +168,8 @@ def test_several_sensors_on_one_board(fwbus: Any) -> None:
                "fields": ["temperature", "humidity", "pressure"], "digits": 2}
     air = {"name": "air", "driver": "adafruit_sht31d:SHT31D",
            "fields": ["temperature", "relative_humidity"], "digits": 1}
-    board = fwbus.board("multi", start=False, services=["hm.sensor"], sensors=[climate, air])
+    board = fwbus.board("multi", start=False, services=["hm.sensor"], sensors=[climate, air],
+                        heap=HEAP)
     sim.attach(board.hw, "bme280", temperature=18.25, humidity=55.0, pressure=1020.0)
     sim.attach(board.hw, "sht31d", temperature=17.0, humidity=60.0)
     board.start()
