@@ -293,7 +293,7 @@ class Sensor:
         subs = ev.subs.get(self.name + ".reading") if ev is not None else None
         if not subs:
             return False
-        for k in subs:
+        for k in subs:  # noqa: SIM110
             if k not in self._seen:
                 return True
         return False

@@ -3,7 +3,6 @@ clear errors when the chip is unplugged or its driver cannot import."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
