@@ -177,3 +177,30 @@ def test_several_sensors_on_one_board(fwbus: Any) -> None:
     assert host.call("multi", "climate.read") == {
         "temperature": 18.25, "humidity": 55.0, "pressure": 1020.0}
     assert host.call("multi", "air.read") == {"temperature": 17.0, "relative_humidity": 60.0}
+
+
+def test_sensor_on_its_own_pins_and_reconfigured_at_run_time(fwbus: Any) -> None:
+    # an SHT31-D at its second address on a soft I2C bus (D3 = SCL, D2 = SDA)
+    air = {"name": "air", "driver": "adafruit_sht31d:SHT31D", "fields": ["temperature"],
+           "kwargs": {"address": 0x45}, "i2c": {"scl": 3, "sda": 2}, "digits": 1}
+    board = fwbus.board("air", start=False, services=["hm.sensor"], sensors=[air], heap=HEAP)
+    chip = sim.attach(board.hw, "sht31d", bus=(3, 2), address=0x45, temperature=15.0)
+    board.start()
+    host = fwbus.host()
+    host.wait_for_peers(1, timeout=5, names=["air"])
+    assert host.call("air", "air.read") == {"temperature": 15.0}
+    assert host.call("air", "air.info")["every_ms"] == 0  # read on demand: no events
+    readings = host.events("air.reading", "air")
+    info = host.call("air", "air.configure", {"every_ms": 20, "change": 1.0})
+    assert (info["every_ms"], info["change"]) == (20, 1.0)
+    next_value(readings, {"temperature": 15.0})  # the new subscriber's first reading
+    chip.set(temperature=15.5)  # below the threshold
+    chip.set(temperature=17.0)
+    assert readings.get(5).value == {"temperature": 17.0}
+    with pytest.raises(RemoteError) as exc:
+        host.call("air", "air.configure", {"period": 5})
+    assert exc.value.type_name == "ValueError" and "every_ms" in exc.value.remote_message
+    chip.unplug()
+    with pytest.raises(RemoteError) as exc:
+        host.call("air", "air.read")
+    assert exc.value.type_name == "SensorMissing" and "at 0x45" in exc.value.remote_message
