@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+
 from harmonia import boards, paths
 
 BOARDS = paths.boards_dir()

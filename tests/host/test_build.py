@@ -7,6 +7,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+
 from harmonia import boards, build, paths
 from harmonia.cli import main
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
 from harmonia.codec import (
     EVENT,
     MAX_ENCODED_FRAME,
@@ -14,8 +17,6 @@ from harmonia.codec import (
     cobs,
     encode_frame,
 )
-from hypothesis import given
-from hypothesis import strategies as st
 
 
 def frame(seq: int, payload: object = None) -> bytes:

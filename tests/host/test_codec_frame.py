@@ -6,6 +6,9 @@ import struct
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
 from harmonia.codec import (
     ACK,
     AUTH_TRAILER_SIZE,
@@ -28,8 +31,6 @@ from harmonia.codec import (
     same_value,
     set_hops,
 )
-from hypothesis import given
-from hypothesis import strategies as st
 
 AUTH = bytes(range(AUTH_TRAILER_SIZE))
 payloads = st.recursive(

@@ -9,6 +9,9 @@ import math
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
 from harmonia.codec import (
     ERRORS,
     CodecError,
@@ -20,8 +23,6 @@ from harmonia.codec import (
     to_tagged,
 )
 from harmonia.errors import HarmoniaError
-from hypothesis import given
-from hypothesis import strategies as st
 
 MODULES = [
     "harmonia.codec",

@@ -7,6 +7,9 @@ from typing import Any
 
 import msgpack
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
 from harmonia.codec import (
     MAX_PAYLOAD,
     CodecError,
@@ -21,8 +24,6 @@ from harmonia.codec import (
     unpack,
 )
 from harmonia.codec.payload import decode_unchecked
-from hypothesis import given
-from hypothesis import strategies as st
 
 scalars = (
     st.none()

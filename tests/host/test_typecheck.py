@@ -7,6 +7,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+
 from harmonia import paths
 
 TYPECHECK = paths.repo_root() / "tools" / "typecheck"
