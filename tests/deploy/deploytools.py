@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import shutil
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 from harmonia.vboard import PortBusyError, VirtualBoard
 
-APP_V1 = {
+APP_V1: dict[str, str | bytes] = {
     "app/__init__.py": 'VERSION = "1"\n',
     "app/util.py": "def double(x):\n    return 2 * x\n",
     "app/gone.py": "GONE = True\n",
@@ -18,7 +19,7 @@ APP_V1 = {
 TINY_PROFILE = "tiny"
 
 
-def write_tree(root: Path, files: dict[str, str | bytes]) -> Path:
+def write_tree(root: Path, files: Mapping[str, str | bytes]) -> Path:
     """Make `root` hold exactly `files` (path -> text or bytes)."""
     if root.exists():
         shutil.rmtree(root)

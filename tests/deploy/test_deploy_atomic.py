@@ -13,7 +13,11 @@ from harmonia.deploy import BoardStoppedError, DeployOptions, DiskFullError, dep
 from harmonia.targets import resolve
 from harmonia.vboard import VirtualBoard
 
-APP_V2 = {**APP_V1, "app/__init__.py": 'VERSION = "2"\n', "big.bin": noise(60_000)}
+APP_V2: dict[str, str | bytes] = {
+    **APP_V1,
+    "app/__init__.py": 'VERSION = "2"\n',
+    "big.bin": noise(60_000),
+}
 
 
 def _listing(board: VirtualBoard) -> str:
@@ -30,7 +34,7 @@ def test_a_board_killed_mid_deploy_boots_the_previous_version(
     target = resolve([board.name], state_dir=state_dir)[0]
     first = deploy(target, DeployOptions(src=app))
     write_tree(app, APP_V2)
-    killed = []
+    killed: list[int] = []
 
     def kill_halfway(stage: str, done: int = 0, total: int = 0, detail: str = "") -> None:
         if stage == "send" and total and done > total // 2 and not killed:

@@ -18,7 +18,7 @@ from harmonia.busops import BusOptions, connect
 from harmonia.deploy import DeployOptions, DiskFullError
 from harmonia.deploy.overbus import deploy_node, deploy_nodes
 from harmonia.vboard import VirtualBoard
-from harmonia.vboard.board import start_boards
+from harmonia.vboard.board import start_boards  # type: ignore[attr-defined]
 
 SVC = """\
 VERSION = "{v}"

@@ -7,11 +7,11 @@ from pathlib import Path
 from deploytools import APP_V1, active_version, app_tree, noise, run_on, write_tree
 
 from harmonia.deploy import DeployOptions, deploy
-from harmonia.targets import resolve
+from harmonia.targets import Target, resolve
 from harmonia.vboard import VirtualBoard
 
 
-def _target(board: VirtualBoard, state_dir: Path):  # type: ignore[no-untyped-def]
+def _target(board: VirtualBoard, state_dir: Path) -> Target:
     return resolve([board.name], state_dir=state_dir)[0]
 
 
