@@ -30,10 +30,9 @@ START_TIMEOUT = 15.0
 STOP_TIMEOUT = 5.0
 # A board keeps its REPL and flash driver in C and flash; here they are Python modules on
 # the heap (runtime/, ~25 KiB at the prompt), and so are `machine` and `network`
-# (hw/runtime/, 17 KiB at import, up to ~41 KiB with every peripheral in use), so
-# MicroPython gets that on top of the profile's heap and board code finds about as much
-# free as on the board itself.
-RUNTIME_HEAP = 64 * 1024
+# (hw/runtime/, ~17 KiB at import), so MicroPython gets both on top of the profile's
+# heap and board code that has imported them finds about as much free as on the board.
+RUNTIME_HEAP = 40 * 1024
 
 
 class Lifeline:
