@@ -1,0 +1,416 @@
+# ruff: noqa: SIM105, UP041  (no contextlib on MicroPython; asyncio.TimeoutError is what it raises)
+"""The group agent's state and loop: heartbeats out and in, then one `step()`.
+
+Every step recomputes the vote (election.py), the assignment when leading, the
+acknowledgements and the roles to run (roles.py), and the subscriptions that
+follow them (links.py). Heartbeats go every `heartbeat_ms`, and at once (at most
+every 30 ms) when the vote, the assignment, an acknowledgement or a role changed.
+"""
+
+import asyncio
+import json
+import os
+import time
+
+from micropython import const
+
+from hm.codec.frame import T_EVENT, ident
+
+from . import caps as capsmod
+from . import election, roles
+from . import spec as specmod
+from .links import Links
+
+_TICK = const(50)
+_MIN_GAP = const(30)
+_RING = const(64)
+_HISTORY = const(16)
+_RESCAN = const(5000)
+
+_ticks = time.ticks_ms
+_diff = time.ticks_diff
+
+
+class Agent:
+    def __init__(self, node, cfg):
+        self.node = node
+        self.cfg = cfg
+        self.me = node.name
+        self.path = cfg.get("group_file") or "/group.json"
+        self.spec = None
+        self.raw = None  # the spec as given, which spec() hands on
+        self.version = 0
+        self.left = None  # [group, version] this member left: not taken up again
+        self.members = {}
+        self.vote = None
+        self.stood = 0
+        self.leading = False
+        self.term = 0
+        self.max_term = 0
+        self.assign = {}  # role -> member, as the leader proposes
+        self.acks = {}  # role -> the member this one acknowledges (exclusive roles)
+        self.prev = {}  # role -> the last member acknowledged
+        self.take = {}  # role -> the first of our seqs an acknowledgement must echo
+        self.held = {}  # role -> {"mods", "svcs", "ok"}
+        self.failed = {}
+        self.fit = []
+        self.caps = None
+        self.lease = specmod.LEASE_MS
+        self.hb = specmod.HEARTBEAT_MS
+        self.margin = self.hb
+        self.maj = 1
+        self.seq = 0
+        self._sent = [[-1, 0] for _ in range(_RING)]
+        self.booted = _ticks()
+        self.hist = []
+        self.links = Links(self)
+        self._kick = asyncio.Event()
+        self._last_hb = _ticks()
+        self._urgent = False
+        self._scanned = _ticks()
+        self._published = {}
+        self._fetching = False
+        self._svc = ident("group")
+        self._mth = ident("hb")
+        self._task = None
+
+    # ------------------------------------------------------------------ spec
+
+    def load(self):
+        try:
+            with open(self.path) as f:
+                saved = json.load(f)
+        except (OSError, ValueError):
+            return
+        if type(saved) is not dict:
+            return
+        if saved.get("left"):
+            self.left = saved["left"]
+        elif saved.get("spec"):
+            try:
+                self.apply(saved["spec"], False)
+            except ValueError as e:
+                self.node.log("hm.group: ignoring " + self.path + ": " + str(e))
+
+    def _save(self, data):
+        tmp = self.path + ".new"
+        with open(tmp, "w") as f:
+            json.dump(data, f)
+        os.rename(tmp, self.path)
+
+    def apply(self, raw, persist=True):
+        """Take a spec (configure, or one fetched from a member); whether it changed."""
+        s = specmod.check(raw)
+        if self.me not in s["members"]:
+            raise specmod.NotAMember(self.me + " is not one of the members " + str(s["members"]))
+        old = self.spec
+        if old is not None and old["group"] == s["group"]:
+            if s["version"] < self.version:
+                raise specmod.StaleSpec("version " + str(s["version"]) + " is older than "
+                                        + str(self.version) + ", which this member holds")
+            if s["version"] == self.version:
+                if specmod.same(old, s):
+                    return False
+                raise specmod.VersionConflict("version " + str(self.version)
+                                              + " differs from the one held: bump version")
+        same_group = old is not None and old["group"] == s["group"]
+        for r in list(self.held):
+            if not same_group or s["roles"].get(r) != old["roles"].get(r):
+                roles.stop(self, r)
+        if not same_group:
+            self.members = {}
+            self.assign = {}
+            self.acks = {}
+            self.prev = {}
+            self.vote = None
+            self.leading = False
+        self.spec = s
+        self.raw = raw
+        self.version = s["version"]
+        self.hb = s["heartbeat_ms"]
+        self.lease = s["lease_ms"]
+        self.margin = self.hb if self.hb > 200 else 200
+        self.maj = len(s["members"]) // 2 + 1
+        ms = {}
+        for n in s["members"]:
+            if n != self.me:
+                ms[n] = self.members.get(n) or election.Member(n)
+        self.members = ms
+        names = s["members"]
+        for t in (self.assign, self.acks, self.prev):
+            for r in [r for r in t if r not in s["roles"] or t[r] not in names]:
+                del t[r]
+        self.failed = {}
+        self.rescan()
+        self.node.group = s["group"]
+        self.left = None
+        if persist:
+            self._save({"spec": raw})
+        self.kick()
+        return True
+
+    def leave(self):
+        for r in list(self.held):
+            roles.stop(self, r)
+        if self.spec is not None:
+            self.left = [self.spec["group"], self.version]
+            self._save({"left": self.left})
+        self.spec = None
+        self.raw = None
+        self.version = 0
+        self.members = {}
+        self.assign = {}
+        self.acks = {}
+        self.leading = False
+        self.vote = None
+        self.links.sync()
+        self.node.group = ""
+
+    def rescan(self):
+        self.caps = capsmod.detect(self.node, self.cfg)
+        self.fit = capsmod.fit(self.spec, self.caps, self.me) if self.spec else []
+        self._scanned = _ticks()
+        return self.fit
+
+    async def _fetch(self, src):
+        try:
+            raw = await self.node.call(src, "group.spec", (), 2000)
+            if raw is not None:
+                self.apply(raw)
+        except Exception as e:
+            self.node.log("hm.group: cannot take the spec from " + str(src) + ": " + repr(e))
+        finally:
+            self._fetching = False
+
+    def _maybe_fetch(self, src, g, v):
+        if self._fetching or type(v) is not int or type(g) is not str:
+            return
+        if self.left is not None and self.left[0] == g and v <= self.left[1]:
+            return
+        if self.spec is not None and (g != self.spec["group"] or v <= self.version):
+            return
+        self._fetching = True
+        asyncio.create_task(self._fetch(src))
+
+    # ------------------------------------------------------------------ heartbeats
+
+    def kick(self):
+        self._urgent = True
+        self._kick.set()
+
+    def sent_at(self, q):
+        s = self._sent[q % _RING] if q >= 0 else None
+        return s[1] if s is not None and s[0] == q else None
+
+    def node_id(self, name):
+        if name is None:
+            return None
+        if name == self.me:
+            return self.node.id
+        m = self.members.get(name)
+        if m is not None and m.id:
+            return m.id
+        p = self.node.peer(name)
+        return p.id if p is not None else None
+
+    def send_hb(self, now, my_h):
+        self.seq += 1
+        q = self.seq
+        slot = self._sent[q % _RING]
+        slot[0] = q
+        slot[1] = now
+        spec = self.spec
+        ex = spec["roles"]
+        claims = [r for r in spec["order"] if ex[r]["exclusive"] and self.acks.get(r) == self.me]
+        d = {"n": self.me, "g": spec["group"], "v": self.version, "o": self.node.nonce, "q": q,
+             "w": self.vote, "l": self.leading, "t": self.term, "h": my_h,
+             "r": list(self.held), "c": claims, "f": self.fit, "a": self.acks}
+        if self.failed:
+            d["x"] = self.failed
+        if self.leading:
+            d["p"] = self.assign
+        node = self.node
+        for k in self.members:
+            m = self.members[k]
+            nid = self.node_id(k)
+            if nid is None:
+                continue
+            d["e"] = m.seq
+            try:
+                node.send(T_EVENT, nid, self._svc, self._mth, node.next_seq(), d)
+            except ValueError:  # the codec's errors: a spec too large for one frame
+                node.drops["oversize"] += 1
+        for r in spec["order"]:
+            if r not in self.held and r not in claims:
+                self.take[r] = q + 1
+        self._last_hb = now
+        self._urgent = False
+
+    def on_hb(self, topic, d, src):
+        if type(d) is not dict:
+            return
+        g = d.get("g")
+        v = d.get("v")
+        spec = self.spec
+        if spec is None or g != spec["group"]:
+            self._maybe_fetch(src, g, v)
+            return
+        if type(v) is int and v > self.version:
+            self._maybe_fetch(src, g, v)
+        m = self.members.get(d.get("n"))
+        q = d.get("q")
+        if m is None or type(q) is not int:
+            return
+        o = d.get("o")
+        if o != m.nonce:
+            m.reset(o)
+        if q <= m.seq:
+            return  # late or repeated
+        m.id = src
+        m.seq = q
+        m.last = _ticks()
+        m.v = v
+        m.h = d.get("h") or 0
+        m.w = d.get("w")
+        m.l = d.get("l") is True
+        m.t = d.get("t") or 0
+        m.r = d.get("r") or ()
+        m.c = d.get("c") or ()
+        m.f = d.get("f") or ()
+        m.x = d.get("x") or {}
+        m.a = d.get("a") or {}
+        m.p = d.get("p")
+        e = d.get("e")
+        m.e = e if type(e) is int else -1
+        if m.t > self.max_term:
+            self.max_term = m.t
+        self._kick.set()
+
+    # ------------------------------------------------------------------ the loop
+
+    def start(self):
+        self.node.subscribe("group.hb", self.on_hb)
+        self._task = asyncio.create_task(self.run())
+
+    async def run(self):
+        while True:
+            try:
+                await asyncio.wait_for_ms(self._kick.wait(), _TICK)
+            except asyncio.TimeoutError:
+                pass
+            self._kick.clear()
+            if self.spec is None:
+                continue
+            try:
+                self.step()
+            except Exception as e:  # the agent must outlive any bug in one step
+                self.node.log("hm.group: step failed: " + repr(e))
+                await asyncio.sleep_ms(_TICK)
+
+    def leader(self):
+        if self.leading:
+            return self.me
+        m = self.members.get(self.vote)
+        if m is not None and m.l and m.w == m.name and m.up(_ticks(), self.lease):
+            return m.name
+        return None
+
+    def step(self):
+        now = _ticks()
+        my_h = election.heard(self, now)
+        v = election.choose(self, now, my_h)
+        if v != self.vote:
+            if v == self.me:
+                self.stood = now
+            self.vote = v
+            self._urgent = True
+        lead = election.leads(self, now)
+        if lead and not self.leading:
+            self.term = (self.max_term if self.max_term > self.term else self.term) + 1
+            self.max_term = self.term
+        self.leading = lead
+        order = self.spec["order"]
+        if lead:
+            a = roles.propose(self, now)
+        else:
+            a = self.assign
+            m = self.members.get(self.vote)
+            if m is not None and m.l and m.w == m.name and type(m.p) is dict \
+                    and m.v == self.version and m.up(now, self.lease):
+                a = {r: m.p.get(r) for r in order}
+        if a != self.assign:
+            self.assign = a
+            self._urgent = True
+        if roles.update_acks(self, now):
+            self._urgent = True
+        want = roles.wanted(self, now)
+        for r in [r for r in self.held if r not in want]:
+            roles.stop(self, r)
+            self._urgent = True
+        for r in want:
+            if r not in self.held:
+                roles.start(self, r)
+                self._urgent = True
+        self.links.sync()
+        gap = _diff(now, self._last_hb)
+        if gap >= self.hb or (self._urgent and gap >= _MIN_GAP):
+            self.send_hb(now, my_h)
+        if len(self.fit) < len(order) and _diff(now, self._scanned) >= _RESCAN:
+            self.rescan()
+        self._publish(now)
+
+    def _publish(self, now):
+        leader = self.leader()
+        ev = {"version": self.version, "leader": leader,
+              "term": self.term if self.leading else self._leader_term(),
+              "roles": self.roles()}
+        if ev != self._published.get("roles"):
+            self._published["roles"] = ev
+            self.node.publish("group.roles", ev)
+        states = {self.me: "up"}
+        for k in self.members:
+            states[k] = "up" if self.members[k].up(now, self.lease) else "down"
+        h = {"leader": leader, "members": states,
+             "unassigned": [r for r in self.spec["order"] if self.assign.get(r) is None]}
+        if h != self._published.get("health"):
+            self._published["health"] = h
+            self.node.publish("group.health", h)
+
+    def _leader_term(self):
+        m = self.members.get(self.vote)
+        return m.t if m is not None else 0
+
+    def roles(self):
+        return {r: self.assign.get(r) for r in self.spec["order"]} if self.spec else {}
+
+    def note(self, r, started):
+        now = _ticks()
+        if started:
+            if len(self.hist) >= _HISTORY:
+                self.hist.pop(0)
+            self.hist.append([r, now, None])
+            return
+        for h in reversed(self.hist):
+            if h[0] == r and h[2] is None:
+                h[2] = now
+                return
+
+    # ------------------------------------------------------------------ status
+
+    def status(self):
+        now = _ticks()
+        spec = self.spec
+        if spec is None:
+            return {"group": None, "version": 0, "me": self.me, "leader": None, "term": 0,
+                    "members": {}, "roles": {}, "held": [], "left": self.left}
+        ms = {self.me: {"state": "up", "last_seen_ms": 0, "roles": list(self.held),
+                        "fit": list(self.fit), "vote": self.vote, "failed": dict(self.failed)}}
+        for k in self.members:
+            m = self.members[k]
+            ms[k] = {"state": "up" if m.up(now, self.lease) else "down",
+                     "last_seen_ms": _diff(now, m.last) if m.last is not None else None,
+                     "roles": list(m.r), "fit": list(m.f), "vote": m.w, "failed": dict(m.x)}
+        return {"group": spec["group"], "version": self.version, "me": self.me,
+                "leader": self.leader(),
+                "term": self.term if self.leading else self._leader_term(),
+                "members": ms, "roles": self.roles(), "held": list(self.held)}
