@@ -55,7 +55,7 @@ def _errno_name(e):
     try:
         import errno
 
-        name = errno.errorcode.get(code)  # type: ignore[attr-defined]
+        name = errno.errorcode.get(code)
     except (ImportError, AttributeError):
         name = None
     return "OSError " + str(code) + (" " + name if name else "")

@@ -39,7 +39,7 @@ class Peer:
         self.link = None
         self.addr = None
         self.via = None  # the bridge's id when reached through one
-        self.reach = ()  # ids this peer bridges to
+        self.reach: list | tuple = ()  # ids this peer bridges to
         self.seen = now
         self.joined = now
         self._tok = burst
@@ -218,7 +218,7 @@ class Discovery:
 
     def _reach(self, b, r, now):
         n = self.node
-        new = ()
+        new: list | tuple = ()
         if type(r) is list:
             new = [i for i in r if type(i) is int and i != n.id and i != b.id]
         for i in new:

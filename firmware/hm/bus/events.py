@@ -13,8 +13,7 @@ import asyncio
 from hm.codec.frame import T_EVENT, ident
 
 from .errors import BusError
-
-_GEN = type((lambda: (yield))())
+from .rpc import CORO
 
 
 def _service(topic):
@@ -140,7 +139,7 @@ class Events:
             if w[1] is None or w[1] == src:
                 try:
                     r = w[0](topic, value, src)
-                    if type(r) is _GEN:
+                    if type(r) is CORO:
                         asyncio.create_task(r)
                 except Exception as e:  # one bad callback must not stop the others
                     self.node.log("hm.bus: event callback for " + topic + " failed: " + repr(e))

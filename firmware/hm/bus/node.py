@@ -96,7 +96,9 @@ class Node:
         # copied, payload decoded) before anything is encoded, so the answer may overwrite it.
         # (`buf`: a caller allocating it before its imports keeps it out of a fragmented heap)
         self.tx = self.rxbuf = buf if buf is not None else bytearray(MAX_FRAME + 1)
-        self.cobs = None  # the serial links' shared COBS output buffer, made by the first one
+        # the serial links' shared COBS output buffer, made by the first one
+        self.cobs: tuple | None = None
+        self.cfg: dict = {}  # the /hm.json settings when hm.app built this node
         self._h = [0] * 9
         self._tok = burst  # the shared bucket of nodes not in the peer table
         self._tt = _ticks()
@@ -291,8 +293,8 @@ class Node:
         link.heard(src)
         if p is not None:
             p.seen = _ticks()
-        ack = flags & F_ACK_REQ and typ != T_ACK
-        if ack:
+        ack = None
+        if flags & F_ACK_REQ and typ != T_ACK:
             ack = (h[6], h[7], h[3])
         if typ == T_REQUEST:
             self.rpc.serve(link, addr, h, buf, plen, nonce)
@@ -311,7 +313,7 @@ class Node:
             elif typ == T_BEACON:
                 self.disc.on_beacon(link, addr, h, v)
         # frames sent from here on overwrite buf
-        if ack:
+        if ack is not None:
             self.send(T_ACK, src, ack[0], ack[1], ack[2], None, 0, link, addr)
         if p is None and typ != T_BEACON and not (flags >> 5) and link.dgram:
             self.disc.stranger(src, link, addr)

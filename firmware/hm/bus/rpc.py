@@ -35,12 +35,21 @@ from .errors import (
     from_wire,
 )
 
+TYPE_CHECKING = const(False)
+if TYPE_CHECKING:
+    from collections.abc import Coroutine
+
 _HDR = const(19)
 _FIRST_RETRY = const(50)
 _MAX_GAP = const(1000)
 _KEEP = const(512)  # answers larger than this are cached only while they are the newest
 
-_GEN = type((lambda: (yield))())
+
+async def _coro():
+    pass
+
+
+CORO: type[Coroutine] = type(_coro())  # what calling an async def returns (a generator here)
 
 
 class _Slot:
@@ -68,7 +77,7 @@ class Rpc:
         self._made = 0
         self.pend = {}
         # reply cache ring: [src, nonce, seq, done, type, svc, mth, value, big]
-        self.cache = [[0, 0, -1, 0, 0, 0, 0, None, 0] for _ in range(cache)]
+        self.cache: list[list] = [[0, 0, -1, 0, 0, 0, 0, None, 0] for _ in range(cache)]
         self._ci = 0
         self.running = 0
         self.max_running = max_running
@@ -159,7 +168,7 @@ class Rpc:
             raise NoSuchMethod(s.name + " has no such method")
         try:
             r = m[1](*args)
-            if type(r) is _GEN:
+            if type(r) is CORO:
                 r = await r
         except BusError:
             raise
@@ -216,18 +225,19 @@ class Rpc:
         if self.running >= self.max_running:
             n.drops["busy"] += 1
             return self._error(link, addr, h, BUSY, "Busy", "too many calls in progress")
-        try:
-            if not plen:
-                args = ()
-            elif m[2] is not None:
-                args = m[2].unpack_into(buf, _HDR, _HDR + plen, m[3])
-            else:
-                args = unpack(buf, _HDR, _HDR + plen)
-        except CodecError as x:
-            args = x
-        if type(args) is not list and args != ():
-            return self._error(link, addr, h, BAD_ARGS, "BadArgs",
-                               "%s.%s takes a list of arguments of its shape" % (s.name, m[0]))
+        args: list | tuple = ()
+        if plen:
+            try:
+                if m[2] is not None:
+                    a = m[2].unpack_into(buf, _HDR, _HDR + plen, m[3])
+                else:
+                    a = unpack(buf, _HDR, _HDR + plen)
+            except CodecError:
+                a = None
+            if type(a) is not list:
+                return self._error(link, addr, h, BAD_ARGS, "BadArgs",
+                                   "%s.%s takes a list of arguments of its shape" % (s.name, m[0]))
+            args = a
         e = self.cache[self._ci]
         self._ci = (self._ci + 1) % len(self.cache)
         e[0] = src
@@ -244,7 +254,7 @@ class Rpc:
         except Exception as x:
             self._done(e, link, addr, T_ERROR, _wire_exc(x))
             return
-        if type(r) is _GEN:
+        if type(r) is CORO:
             self.running += 1
             asyncio.create_task(self._run(e, link, addr, src, seq, r))
             return

@@ -18,6 +18,10 @@ from micropython import const
 from hm.codec.cobs import decode_into, encode_into
 from hm.codec.errors import CodecError
 
+TYPE_CHECKING = const(False)
+if TYPE_CHECKING:
+    from .node import Node
+
 _RUN = const(4114)  # the largest encoded frame is 4113 bytes
 _CHUNK = const(512)
 
@@ -44,6 +48,7 @@ class SerialLink:
     kind = "serial"
     dgram = False
     port = None
+    node: Node  # set by Node.add_link, before run()
 
     def __init__(self, opener, name="serial", run=None, out=None):
         """opener() returns an open stream (machine.UART...) that asyncio can poll.
@@ -53,7 +58,6 @@ class SerialLink:
         fragments."""
         self.name = name
         self.opener = opener
-        self.node = None
         self.up = False
         self.peer = None
         self._s = None
@@ -61,7 +65,7 @@ class SerialLink:
         self._out = out
         self._m = 0
         self._chunk = bytearray(_CHUNK)
-        self._tx = None
+        self._tx: tuple | None = None  # the node's COBS output buffer and its views
         self.opens = 0
         self.frames = 0
         self.garbage = 0
@@ -69,10 +73,11 @@ class SerialLink:
 
     async def run(self):
         n = self.node
-        if n.cobs is None:  # one COBS output buffer for every serial link of the node
+        c = n.cobs
+        if c is None:  # one COBS output buffer for every serial link of the node
             t = self._out if self._out is not None else bytearray(_RUN + 2)
-            n.cobs = (t, memoryview(t), memoryview(t)[1:])
-        self._tx = n.cobs
+            c = n.cobs = (t, memoryview(t), memoryview(t)[1:])
+        self._tx = c
         while True:
             try:
                 self._s = self.opener()
@@ -132,9 +137,9 @@ class SerialLink:
 
     def send(self, buf, n, addr=None):
         s = self._s
-        if s is None:
-            return False
         t = self._tx
+        if s is None or t is None:
+            return False
         t[0][0] = 0
         try:
             k = encode_into(buf, n, t[2])

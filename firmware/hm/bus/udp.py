@@ -9,12 +9,16 @@ group fails, beacons go to the broadcast address.
 """
 
 import asyncio
+import asyncio.core as core  # MicroPython's scheduler: its I/O queue wakes a task on data
 import socket
 import sys
-from asyncio import core
 from errno import EAGAIN
 
 from micropython import const
+
+TYPE_CHECKING = const(False)
+if TYPE_CHECKING:
+    from .node import Node
 
 _MAX_DGRAM = const(4097)  # one more than the largest frame, so an oversize one shows
 _HDR = const(19)
@@ -38,13 +42,13 @@ def _aton(host):
 class UdpLink:
     kind = "udp"
     dgram = True
+    node: Node  # set by Node.add_link, before run()
 
     def __init__(self, address="0.0.0.0", port=47770, group="239.255.77.70"):
         self.name = "udp:" + address + ":" + str(port)
         self.address = address
         self.port = port
         self.group = group
-        self.node = None
         self.up = False
         self.multicast = True
         self._u = None
@@ -89,8 +93,7 @@ class UdpLink:
         except OSError:
             self.multicast = False
             self._dst = _sockaddr("255.255.255.255", self.port)
-            if self.node is not None:
-                self.node.log("hm.bus: cannot join " + self.group + "; beacons go to broadcast")
+            self.node.log("hm.bus: cannot join " + self.group + "; beacons go to broadcast")
         self._u = u
         self._m = m
 
