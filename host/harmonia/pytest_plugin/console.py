@@ -20,12 +20,14 @@ from .errors import ExpectTimeout
 POLL = 0.01
 SHOWN = 3000  # characters of console output an expect failure quotes
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_RAW_REPL = re.compile(r">R[\x00\x01]|\x04+>?")  # raw-paste acknowledgements, end markers
 
 Pattern = str | bytes | re.Pattern[str] | re.Pattern[bytes]
 
 
 def readable(text: str) -> str:
     """Console text for people: line ends unified, raw REPL control bytes removed."""
+    text = _RAW_REPL.sub("", text)
     return _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
@@ -103,16 +105,23 @@ class Console:
                 )
             time.sleep(POLL)
 
-    def wait(self, pattern: Pattern, timeout: float, since: int = 0) -> re.Match[str]:
+    def wait(self, pattern: Pattern, timeout: float, since: int = 0, *,
+             fail: Pattern | None = None) -> re.Match[str]:
         """Wait for `pattern` after character `since`, leaving the cursor alone (the
-        plugin's own waits, so a test's `expect` still sees everything)."""
+        plugin's own waits, so a test's `expect` still sees everything); `fail` seen
+        first ends the wait at once."""
         regex = _compile(pattern)
+        stop = _compile(fail) if fail is not None else None
         deadline = time.monotonic() + timeout
         while True:
             text = self.text()
             found = regex.search(text, since)
             if found is not None:
                 return found
+            if stop is not None and stop.search(text, since):
+                tail = readable(text[since:])[-SHOWN:]
+                raise ExpectTimeout(f"{self.label} printed {stop.pattern!r} before "
+                                    f"{regex.pattern!r}; console output:\n{tail}")
             if time.monotonic() >= deadline:
                 tail = readable(text[since:])[-SHOWN:] or "(nothing)"
                 raise ExpectTimeout(f"{self.label} did not print {regex.pattern!r} within "

@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 
 SIMULATED_RADIOS = ("wifi",)  # what a virtual board's network layer simulates
 BOOT_TIMEOUT = 20.0
+# MicroPython's banner comes only once main.py has ended: the app died before its bus ran.
+APP_ENDED = r'Type "help\(\)" for more information'
 
 
 def capabilities(spec: BoardSpec, profile: BoardProfile | None) -> frozenset[str]:
@@ -121,7 +123,8 @@ class Board:
         if self.app is None or not self.app.bus:
             return
         try:
-            self.console.wait(re.escape(f"{READY} {self.name} "), timeout, self._boot_mark)
+            self.console.wait(f"{READY} {re.escape(self.name)} ", timeout, self._boot_mark,
+                              fail=APP_ENDED)
         except AssertionError as exc:
             raise BoardSetupError(f"{self.label} did not start its bus node: {exc}") from None
 

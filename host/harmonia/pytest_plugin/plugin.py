@@ -208,11 +208,16 @@ def pytest_fixture_setup(fixturedef: Any, request: pytest.FixtureRequest
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]
                               ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-    rep: pytest.TestReport = yield
+    """Each test's consoles, bus trace and timings go into its report."""
     hil = item.stash.get(HIL, None)
-    if hil is not None and (rep.when == "call" or rep.failed):
+    found: list[tuple[str, str]] = []
+    if hil is not None and (call.when == "call" or call.excinfo is not None):
         try:
-            report.attach(item, rep, hil)
+            found = report.sections(hil)
         except Exception as exc:  # noqa: BLE001 - a report must never break the run
-            rep.sections.append(("Captured stdout: harmonia", f"could not attach logs: {exc}"))
+            found = [("harmonia", f"could not collect the boards' logs: {exc}")]
+        report.attach(item, call.when, found)
+    rep: pytest.TestReport = yield
+    if found and item.config.pluginmanager.hasplugin("html"):
+        report.html_extras(rep, found)
     return rep

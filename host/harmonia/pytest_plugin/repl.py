@@ -9,7 +9,8 @@ from __future__ import annotations
 import ast
 import contextlib
 import hashlib
-from collections.abc import Iterator, Mapping
+import time
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from ..errors import HarmoniaError
@@ -47,13 +48,19 @@ def raw_repl(port: str, label: str, baud: int = 115200, timeout: float = 10.0) -
             transport.close()
 
 
-def soft_reboot(port: str, baud: int = 115200) -> None:
-    """Ctrl-C, Ctrl-B, Ctrl-D on the console: stop what runs, friendly REPL, soft reset;
-    the board then runs boot.py and main.py (the app), as after `mpremote soft-reset`."""
+def soft_reboot(port: str, baud: int = 115200, before: Callable[[], None] | None = None) -> None:
+    """Ctrl-C, Ctrl-B, then Ctrl-D on the console: stop what runs, friendly REPL, soft
+    reset; the board then runs boot.py and main.py (the app), as after `mpremote
+    soft-reset`. `before` runs just ahead of the Ctrl-D (after the REPL banner)."""
     import serial
 
     with serial.serial_for_url(port, baudrate=baud, timeout=1, exclusive=True) as ser:
-        ser.write(b"\r\x03\x03\x02\x04")
+        ser.write(b"\r\x03\x03\x02")
+        ser.flush()
+        time.sleep(0.2)
+        if before is not None:
+            before()
+        ser.write(b"\x04")
         ser.flush()
 
 

@@ -40,16 +40,15 @@ def _clip(text: str, hil: Hil, name: str) -> str:
             + text[-SHOWN:])
 
 
-def attach(item: pytest.Item, report: pytest.TestReport, hil: Hil) -> None:
-    """Add the sections to `report` (and pytest-html extras when that plugin runs)."""
-    found = sections(hil)
+def attach(item: pytest.Item, when: str, found: list[tuple[str, str]]) -> None:
+    """Add the sections to the test item before its report is made: the report of this
+    phase shows them, and the teardown report (which JUnit XML reads) carries them too."""
     for title, text in found:
-        report.sections.append((f"Captured stdout: {title}", text + "\n"))
-    if item.config.pluginmanager.hasplugin("html"):
-        _html(report, found)
+        item.add_report_section(when, f"stdout: {title}", text + "\n")
 
 
-def _html(report: Any, found: list[tuple[str, str]]) -> None:
+def html_extras(report: Any, found: list[tuple[str, str]]) -> None:
+    """The same sections as pytest-html extras, when that plugin runs."""
     try:
         from pytest_html import extras  # type: ignore[import-not-found,unused-ignore]
     except ImportError:

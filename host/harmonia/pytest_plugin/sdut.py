@@ -106,9 +106,8 @@ class SerialBoard(Board):
     def _soft_reset(self) -> None:
         """Ctrl-D at the friendly REPL: boot.py, then main.py (the app)."""
         assert self.reader is not None
-        self._rebooting()
         with self.reader.paused():
-            repl.soft_reboot(self._port, self.spec.baud)
+            repl.soft_reboot(self._port, self.spec.baud, before=self._rebooting)
 
     def _record(self, text: str) -> None:
         if self.reader is not None:

@@ -102,9 +102,8 @@ class VirtualBoardDut(Board):
 
     def restart(self, timeout: float = BOOT_TIMEOUT) -> None:
         self.note("soft reset")
-        self._rebooting()
         self.vboard.check()
-        repl.soft_reboot(self.vboard.port)
+        repl.soft_reboot(self.vboard.port, before=self._rebooting)
         self.wait_ready(timeout)
 
     def _repl(self, timeout: float) -> contextlib.AbstractContextManager[Any]:
