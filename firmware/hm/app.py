@@ -8,7 +8,7 @@ none means open mode), port (47770), mcast ("239.255.77.70"), wifi {ssid,
 key}, address (skip Wi-Fi and use this address), udp (false: serial only),
 serial [{uart, baud, tx, rx}], bridge (true), services (module names, each
 with register(node)), rate and burst (frames/s and bucket per peer),
-max_request (bytes).
+max_request (bytes), log_lines (the `log` service's ring, 32; 0: no log service).
 """
 
 import asyncio
@@ -104,6 +104,10 @@ async def start(cfg, log=print):
     node.cfg = cfg
     sys_service.register(node)
     bus_service.register(node)
+    if cfg.get("log_lines", 1):  # every node keeps its recent log lines unless told not to
+        from hm.services import log as log_service
+
+        log_service.register(node)
     addr = await _network(cfg, log)
     if addr is not None:
         from hm.bus.udp import UdpLink

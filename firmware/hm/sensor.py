@@ -286,21 +286,17 @@ class Sensor:
             self._error = None
             self._last = None  # publish the next reading whatever it is
 
-    def _new_subscriber(self):
+    def _new_subscriber(self, subs):
         """Whether someone subscribed to the readings since the last one went out: a new
         subscriber gets the current values at the next sample, not at the next change."""
-        ev = getattr(self._node, "ev", None)
-        subs = ev.subs.get(self.name + ".reading") if ev is not None else None
-        if not subs:
-            return False
         for k in subs:  # noqa: SIM110
             if k not in self._seen:
                 return True
         return False
 
-    def _due(self, values, now):
-        """Whether values make a reading event now."""
-        if self._t_pub is None or self._last is None or self._new_subscriber():
+    def _due(self, values, now, subs):
+        """Whether values make a reading event now (subs: the readings' subscribers)."""
+        if self._t_pub is None or self._last is None or self._new_subscriber(subs):
             return True
         gap = _diff(now, self._t_pub)
         if gap < self._min_gap:
@@ -321,14 +317,14 @@ class Sensor:
         except SensorError:
             return None
         now = _ticks()
-        if self._due(values, now):
+        topic = self.name + ".reading"
+        subs = self._node.subscribers(topic)
+        if self._due(values, now, subs):
             self._last = values
             self._t_pub = now
             self.events += 1
-            self._node.publish(self.name + ".reading", values)
-            ev = getattr(self._node, "ev", None)
-            subs = ev.subs.get(self.name + ".reading") if ev is not None else None
-            self._seen = list(subs) if subs else []
+            self._node.publish(topic, values)
+            self._seen = subs
         return values
 
     async def _run(self):

@@ -28,7 +28,7 @@ def test_three_boards_and_the_host_discover_each_other(fwbus: FwBus) -> None:
     assert peers["a"].board == "virtual"
     info = host.call("a", "sys.info")
     assert info["name"] == "a" and info["id"] == fwbus.id_of(boards[0])
-    assert sorted(info["services"]) == ["bus", "probe", "sys"]
+    assert sorted(info["services"]) == ["bus", "log", "probe", "sys"]  # log: on by default
     listed = host.call("b", "bus.peers")
     assert {p["name"] for p in listed} == {"a", "c", "host"}
     assert all(p["link"] == "udp" and p["state"] == "up" for p in listed)
@@ -72,6 +72,9 @@ def test_events_cross_boards_and_reach_the_host(fwbus: FwBus) -> None:
     # the subscriber subscribes on its own when it meets the publisher
     fwbus.wait_for(lambda: host.call("pub", "bus.stats")["queues"]["subscribers"] >= 2, 3,
              "sub and host to subscribe at pub")
+    assert sorted(host.call("pub", "probe.subscribers", "probe.tick")) == sorted(
+        [fwbus.id_of(fwbus.boards["sub"]), host.id])
+    assert host.call("pub", "probe.subscribers", "probe.nothing") == []
     assert host.call("pub", "probe.emit", "probe.tick", {"n": 1}) == 2
     event = seen.get(timeout=2)
     assert event.value == {"n": 1} and event.node == "pub"
@@ -87,6 +90,32 @@ def test_events_cross_boards_and_reach_the_host(fwbus: FwBus) -> None:
         return ["thermo.temp", 21.5] in [e[:2] for e in host.call("sub", "probe.events")]
 
     fwbus.wait_for(got_it, 2, "sub to get the host's event")
+
+
+def test_subscription_to_a_node_named_before_it_joins_is_made_when_it_joins(
+    fwbus: FwBus,
+) -> None:
+    fwbus.board("sub")
+    fwbus.board("other")
+    host = fwbus.host()
+    host.wait_for_peers(2, timeout=3, names=["sub", "other"])
+    # "pub" is not on the bus yet: sub names it, and takes its events only
+    assert host.call("sub", "probe.follow", "probe.tick", "pub")
+    pub = fwbus.board("pub")
+    host.wait_for_peers(3, timeout=3, names=["sub", "other", "pub"])
+    fwbus.wait_for(lambda: host.call("pub", "probe.emit", "probe.tick", 1) == 1, 3,
+                   "sub to subscribe at pub")
+    got = fwbus.wait_for(lambda: host.call("sub", "probe.events"), 2, "sub to get pub's event")
+    assert got == [["probe.tick", 1, fwbus.id_of(pub)]]
+    assert host.call("other", "bus.stats")["queues"]["subscribers"] == 0
+    assert host.call("other", "probe.emit", "probe.tick", 2) == 0
+    # pub comes back after a reboot: still the node named "pub"
+    pub.kill()
+    pub.start()
+    fwbus.wait_for(lambda: host.call("pub", "probe.emit", "probe.tick", 3) == 1, 4,
+                   "sub to subscribe at the restarted pub")
+    fwbus.wait_for(lambda: [e[1] for e in host.call("sub", "probe.events")] == [1, 3], 2,
+                   "sub to get the restarted pub's event")
 
 
 def test_retried_request_runs_once(fwbus: FwBus) -> None:

@@ -57,7 +57,7 @@ class VBus:
             "board": "virtual",
             "group_key": self.key,
             "port": self.port,
-            "services": ["hm.services.log", "chat"],
+            "services": ["chat"],
             "wifi": {"ssid": "harmonia", "key": "x"},
         }
         cfg.update(extra)

@@ -66,7 +66,7 @@ def test_a_node_without_the_log_service_fails_and_the_others_go_on(
     vbus: VBus, capsys: pytest.CaptureFixture[str]
 ) -> None:
     vbus.start("kitchen")
-    vbus.start("bare", services=["chat"])  # chat logs, but nothing keeps the lines
+    vbus.start("bare", log_lines=0)  # chat logs, but nothing keeps the lines
     code, out, err = cli(capsys, vbus.args("logs", "kitchen", "bare", "attic", "--wait", "1"))
     assert code == 1
     assert [line.split()[0] for line in out.splitlines()] == ["kitchen"]
@@ -76,7 +76,7 @@ def test_a_node_without_the_log_service_fails_and_the_others_go_on(
     assert results["kitchen"] == "1 line"
     assert results["attic"].startswith("FAILED: no node 'attic' on the bus")
     assert "seen: " in results["attic"]
-    assert results["bare"].startswith('FAILED: bare runs no log service: add "hm.services.log"')
+    assert results["bare"].startswith('FAILED: bare runs no log service: remove "log_lines": 0')
 
     code, out, err = cli(capsys, vbus.args("logs", "bare"))
     assert (code, out) == (1, "")

@@ -187,7 +187,9 @@ class Discovery:
             if p is None:
                 return
         g = v.get
-        p.name = g("n") or ""
+        name = g("n") or ""
+        renamed = p.name != name and not fresh
+        p.name = name
         p.board = g("b") or ""
         p.version = g("v") or ""
         p.group = g("g") or ""
@@ -211,7 +213,7 @@ class Discovery:
             self._joined(p)
         elif rebooted:
             self.rebooted(p, o)
-        elif changed:
+        elif changed or renamed:
             n.ev.refresh(p, True)
         if g("q") or (fresh and not link.dgram):
             self._answer(link, addr if hops == 0 else None)
@@ -260,6 +262,7 @@ class Discovery:
             p.name = info.get("name") or ""
             p.board = info.get("board") or ""
             p.version = info.get("version") or ""
+            self.node.ev.refresh(p)  # subscriptions that name this node can be made now
 
     def rebooted(self, p, nonce):
         """p came back with a new boot nonce: its old subscriptions are void, ours are redone."""

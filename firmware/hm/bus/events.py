@@ -26,7 +26,7 @@ class Events:
         self.node = node
         self.max_subs = max_subs
         self.subs = {}  # our topic -> {subscriber id: its nonce}
-        self.wanted = {}  # topic we follow -> [[callback, node id or None], ...]
+        self.wanted = {}  # topic we follow -> [[callback, node id or name or None], ...]
         self.by_ids = {}  # svc id -> {mth id: topic} of the topics we follow
         self.tids = {}  # topic -> (svc id, mth id)
         self.confirmed = {}  # peer id -> [topics asked there since it (re)joined]
@@ -35,6 +35,21 @@ class Events:
 
     def count(self):
         return sum(len(self.subs[t]) for t in self.subs)
+
+    def subscribers(self, topic):
+        """Ids of the nodes subscribed to our topic (a new list)."""
+        d = self.subs.get(topic)
+        return list(d) if d else []
+
+    def _wants(self, w, pid):
+        """Whether subscription w takes events from node pid (matched by id or name)."""
+        x = w[1]
+        if x is None or x == pid:
+            return True
+        if type(x) is str:
+            p = self.node.peers.get(pid)
+            return p is not None and p.name == x
+        return False
 
     def _ids(self, topic):
         t = self.tids.get(topic)
@@ -93,10 +108,8 @@ class Events:
 
     def subscribe(self, topic, cb, node=None):
         n = self.node
-        nid = None
-        if node is not None:
-            p = n.peer(node)
-            nid = n.id if node == n.id or node == n.name else (p.id if p else node)
+        if node == n.name:
+            node = n.id
         svc, mth = self._ids(topic)
         ws = self.wanted.get(topic)
         if ws is None:
@@ -105,10 +118,11 @@ class Events:
             if m is None:
                 m = self.by_ids[svc] = {}
             m[mth] = topic
-        ws.append([cb, nid])
+        w = [cb, node]  # a name is matched against the peers' names as they come and go
+        ws.append(w)
         self._ver += 1
         for k in n.peers:
-            if nid is None or nid == k:
+            if self._wants(w, k):
                 self.refresh(n.peers[k])
 
     def unsubscribe(self, topic, cb=None):
@@ -136,7 +150,7 @@ class Events:
 
     def _deliver(self, topic, value, src):
         for w in self.wanted.get(topic, ()):
-            if w[1] is None or w[1] == src:
+            if w[1] is None or self._wants(w, src):
                 try:
                     r = w[0](topic, value, src)
                     if type(r) is CORO:
@@ -150,7 +164,7 @@ class Events:
         """(Re)subscribe at peer p to every topic we follow from it."""
         if reset:
             self.confirmed.pop(p.id, None)
-            self._ver += 1
+        self._ver += 1  # a sync running there looks at every topic again
         if not self.wanted or p.id in self._sync:
             return
         self._sync[p.id] = True
@@ -172,7 +186,7 @@ class Events:
                     asked = self.confirmed.get(pid)
                     if asked is not None and topic in asked:
                         continue
-                    if not any(w[1] is None or w[1] == pid for w in self.wanted.get(topic, ())):
+                    if not any(self._wants(w, pid) for w in self.wanted.get(topic, ())):
                         continue
                     for _ in range(3):
                         try:

@@ -152,7 +152,8 @@ class Node:
         return await self.rpc.call(node, method, args, timeout)
 
     def subscribe(self, topic, callback, node=None):
-        """callback(topic, value, src) for each "service.event" from node (id/name) or any."""
+        """callback(topic, value, src) for each "service.event" from node (id/name) or any;
+        a node not on the bus yet is subscribed at when it joins."""
         self.ev.subscribe(topic, callback, node)
 
     def unsubscribe(self, topic, callback=None):
@@ -161,6 +162,10 @@ class Node:
     def publish(self, topic, value=None):
         """Send a "service.event" value to its subscribers; how many frames went out."""
         return self.ev.publish(topic, value)
+
+    def subscribers(self, topic):
+        """Ids of the nodes subscribed to our "service.event" (a new list)."""
+        return self.ev.subscribers(topic)
 
     def peer(self, node):
         """The peer for an id or a name, or None."""

@@ -3,7 +3,7 @@
     from hm.services.log import log
     log("pump on, level", 42)      # printed, kept in the ring, sent as a `log.line` event
 
-Load it from /hm.json: "services": ["hm.services.log"] ("log_lines": ring size, 32).
+hm.app offers it on every node ("log_lines" in /hm.json: ring size, 32; 0: no service).
 It also takes the node's own messages (link errors, failed callbacks). Methods:
 `tail(n, before=0)` -> up to n lines before seq `before` (0: the newest), oldest first,
 as many as fit one frame (page back with `before`). Each line and each `log.line` event
@@ -89,6 +89,8 @@ class LogService:
 
 def register(node):
     global _node, _ring
+    if _node is node:
+        return  # already offered (hm.app does; "hm.services.log" in services is harmless)
     size = (getattr(node, "cfg", None) or {}).get("log_lines", _SIZE)
     if size != _ring.size:
         old = _ring

@@ -88,8 +88,8 @@ def _page(bus: SyncBus, peer: Peer, lines: int, before: int, timeout: float) -> 
         answer = bus.call(peer.id, "log.tail", lines, before, timeout=timeout)
     except NoSuchService:
         raise NoLogService(
-            f'{peer.label} runs no log service: add "hm.services.log" to the services list '
-            "of its /hm.json (and log with hm.services.log.log)"
+            f'{peer.label} runs no log service: remove "log_lines": 0 from its /hm.json (older '
+            'firmware: add "hm.services.log" to its services)'
         ) from None
     found = [_line(peer.label, v) for v in answer] if isinstance(answer, list) else []
     return [line for line in found if line is not None]

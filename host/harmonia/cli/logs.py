@@ -24,8 +24,8 @@ EXAMPLES = """\
   harmonia logs kitchen porch -n 50 -f     # 50 lines of each, then new lines until Ctrl-C
   harmonia logs --all --json               # every node with a log; one JSON object per line
   harmonia logs --group garden -f          # the nodes whose /hm.json says "group": "garden"
-Boards keep log lines when /hm.json lists "hm.services.log" in its services; board code
-logs with `from hm.services.log import log; log("pump on")`.
+Every board keeps its last 32 log lines ("log_lines" in /hm.json; 0 turns the log off);
+board code logs with `from hm.services.log import log; log("pump on")`.
 """
 
 
@@ -114,7 +114,7 @@ def run(args: argparse.Namespace) -> int:
         note(f"{failed} of {len(refs)} nodes failed:")
         print(table(("NODE", "RESULT"), list(results.items())), file=sys.stderr)
     if not args.nodes and not results and not args.follow:
-        note('no node keeps log lines ("hm.services.log" in the services of its /hm.json)')
+        note('no node keeps log lines (all say "log_lines": 0 in their /hm.json)')
     return 1 if failed else 0
 
 

@@ -59,6 +59,9 @@ class Probe:
     def emit(self, topic, value):
         return self._node.publish(topic, value)
 
+    def subscribers(self, topic):
+        return self._node.subscribers(topic)
+
     def peers(self):
         n = self._node
         return sorted([n.peers[k].name for k in n.peers if n.peers[k].name])
@@ -68,7 +71,7 @@ def register(node):
     p = Probe(node)
     node.register("probe", p, "1.0",
                   ("add", "slow", "fail", "big", "count", "call", "call_blob", "follow", "events",
-                   "clear", "emit", "peers"),
+                   "clear", "emit", "subscribers", "peers"),
                   ("tick",), {"add": "ii"})
     for topic in (getattr(node, "cfg", None) or {}).get("follow", ()):
         p.follow(topic)
