@@ -16,14 +16,17 @@ from .console import Console
 from .context import Hil, HilSession, Requirements
 from .dut import Board
 from .errors import BenchError, BoardSetupError, ExpectTimeout, LeaseTimeout, Unavailable
+from .groupfix import HilGroup
 from .hostbus import BusTrace, Events, HostBus
 from .plugin import (
     BoardSet,
     board,
     boards,
     bus,
+    group,
     hil,
     hm_app,
+    hm_manifest,
     hm_session,
     pytest_addoption,
     pytest_configure,
@@ -45,6 +48,7 @@ __all__ = [
     "Events",
     "ExpectTimeout",
     "Hil",
+    "HilGroup",
     "HilSession",
     "HostBus",
     "LeaseTimeout",
@@ -55,8 +59,10 @@ __all__ = [
     "board",
     "boards",
     "bus",
+    "group",
     "hil",
     "hm_app",
+    "hm_manifest",
     "hm_session",
     "measure_until",
     "pytest_addoption",

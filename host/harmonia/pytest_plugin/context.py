@@ -275,10 +275,10 @@ class Hil:
             except Exception as exc:  # noqa: BLE001 - collected and reported
                 errors.append(f"{what}: {type(exc).__name__}: {exc}")
 
+        self.save_logs()
         for closer in reversed(self._closers):
             attempt("cleanup", closer)
         self._closers.clear()
-        self.save_logs()
         virtual = [b for b in self.boards if isinstance(b, VirtualBoardDut)]
         attempt("stopping virtual boards", lambda: stop_virtual(virtual))
         for board in self.boards:

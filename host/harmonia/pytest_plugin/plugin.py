@@ -18,6 +18,7 @@ from .app import App
 from .context import Hil, HilSession, Requirements
 from .dut import Board
 from .errors import BenchError, BoardSetupError, Unavailable
+from .groupfix import HilGroup, bring_up
 from .hostbus import HostBus
 from .lease import default_lease_dir
 from .spec import parse
@@ -57,6 +58,11 @@ def pytest_configure(config: pytest.Config) -> None:
         "board(profile=None, needs=(), count=None): the boards this test needs: a profile "
         "(or a list of them), capabilities such as 'wifi', 'repl' or 'kill', and for the "
         "boards fixture how many; a test whose needs the bench cannot meet is skipped",
+    )
+    config.addinivalue_line(
+        "markers",
+        "group(manifest): the group manifest (TOML) the group fixture brings up for this "
+        "test; a bench file's [group] manifest takes its place on a bench",
     )
     specs = _specs(config)
     if specs:  # a bad value fails the run at once, not in the first test that leases
@@ -117,8 +123,42 @@ def hil(request: pytest.FixtureRequest, hm_session: HilSession) -> Iterator[Hil]
 
 
 @pytest.fixture
+def hm_manifest() -> Path | None:
+    """The group manifest the `group` fixture brings up; override it in a conftest (a
+    `@pytest.mark.group(path)` marker, or a bench file's [group], comes first)."""
+    return None
+
+
+@pytest.fixture
+def group(request: pytest.FixtureRequest, hil: Hil, hm_manifest: Path | None) -> HilGroup:
+    """A super device brought up from a manifest (harmonia.group.up) on this test's port;
+    its virtual members are this test's own, and it is brought down after the test."""
+    mark = request.node.get_closest_marker("group")
+    path = hil.session.bench.manifest
+    if path is None and mark is not None and mark.args:
+        path = Path(str(mark.args[0]))
+        if not path.is_absolute():
+            path = Path(str(request.node.fspath)).parent / path
+    if path is None:
+        path = hm_manifest
+    if path is None:
+        pytest.fail("the group fixture needs a manifest: @pytest.mark.group('fan.toml'), an "
+                    "hm_manifest fixture, or [group] manifest in the bench file",
+                    pytrace=False)
+    return bring_up(hil, Path(path))
+
+
+def _group_first(request: pytest.FixtureRequest) -> None:
+    """A test that uses `group` gets it before its other boards and its bus node, so
+    they join the group's port and key."""
+    if "group" in request.fixturenames:
+        request.getfixturevalue("group")
+
+
+@pytest.fixture
 def board(request: pytest.FixtureRequest, hil: Hil, hm_app: App) -> Board:
     """One device under test (leased; started with `hm_app`; stopped after the test)."""
+    _group_first(request)
     req = requirements(request.node)
     [dut] = hil.take(req, 1, hm_app, pytest.skip)
     return dut
@@ -142,14 +182,16 @@ class BoardSet(list[Board]):
 @pytest.fixture
 def boards(request: pytest.FixtureRequest, hil: Hil, hm_app: App) -> BoardSet:
     """Several devices under test, started in parallel; how many: the marker's count (2)."""
+    _group_first(request)
     req = requirements(request.node)
     count = req.count or DEFAULT_BOARDS
     return BoardSet(hil, hil.take(req, count, hm_app, pytest.skip))
 
 
 @pytest.fixture
-def bus(hil: Hil) -> HostBus:
+def bus(request: pytest.FixtureRequest, hil: Hil) -> HostBus:
     """The host's bus node for this test: on the test's port, with its group key."""
+    _group_first(request)
     return hil.bus
 
 

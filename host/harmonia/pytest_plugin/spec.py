@@ -68,6 +68,7 @@ class Bench:
     boards: tuple[BoardSpec, ...]
     bus: BusSettings = field(default_factory=BusSettings)
     source: str = "--hm-board"
+    manifest: Path | None = None  # [group] manifest: what the `group` fixture brings up
 
     def describe(self) -> str:
         return ", ".join(spec.describe() for spec in self.boards) or "no boards"
@@ -80,6 +81,7 @@ def parse(values: Iterable[str], base: Path | None = None) -> Bench:
     """The bench that `--hm-board` values name (comma-separated or repeated)."""
     specs: list[BoardSpec] = []
     bus: BusSettings | None = None
+    manifest: Path | None = None
     sources: list[str] = []
     for raw in values:
         for text in (part.strip() for part in raw.split(",")):
@@ -94,6 +96,10 @@ def parse(values: Iterable[str], base: Path | None = None) -> Bench:
                     if bus is not None:
                         raise BenchError(f"{path}: only one bench file may set [bus] and [wifi]")
                     bus = bench.bus
+                if bench.manifest is not None:
+                    if manifest is not None:
+                        raise BenchError(f"{path}: only one bench file may set [group]")
+                    manifest = bench.manifest
                 specs.extend(bench.boards)
                 sources.append(str(path))
             else:
@@ -106,7 +112,7 @@ def parse(values: Iterable[str], base: Path | None = None) -> Bench:
     twice = sorted({n for n in names if names.count(n) > 1})
     if twice:
         raise BenchError(f"boards named twice: {', '.join(twice)}; give each its own name")
-    return Bench(tuple(specs), bus or BusSettings(), ", ".join(sources))
+    return Bench(tuple(specs), bus or BusSettings(), ", ".join(sources), manifest)
 
 
 def parse_one(text: str) -> BoardSpec:
@@ -141,15 +147,24 @@ def load(path: Path) -> Bench:
         raise BenchError(f"cannot read the bench file {path}: {exc.strerror}") from None
     except tomllib.TOMLDecodeError as exc:
         raise BenchError(f"{path}: not valid TOML: {exc}") from None
-    unknown = set(data) - {"board", "bus", "wifi"}
+    unknown = set(data) - {"board", "bus", "wifi", "group"}
     if unknown:
         raise BenchError(f"{path}: unknown table(s) {', '.join(sorted(unknown))}; "
-                         "a bench file has [[board]], [bus] and [wifi]")
+                         "a bench file has [[board]], [bus], [wifi] and [group]")
     entries = data.get("board", [])
-    if not isinstance(entries, list) or not entries:
+    group = data.get("group", {})
+    if not isinstance(entries, list) or not (entries or group):
         raise BenchError(f"{path}: list the boards as [[board]] entries")
     specs = [_entry(path, i, e) for i, e in enumerate(entries)]
-    return Bench(tuple(specs), _bus(path, data.get("bus", {}), data.get("wifi", {})), str(path))
+    manifest = None
+    if group:
+        if not isinstance(group, dict) or set(group) != {"manifest"}:
+            raise BenchError(f'{path}: [group] has one key, manifest = "PATH"')
+        manifest = (path.parent / str(group["manifest"])).resolve()
+        if not manifest.is_file():
+            raise BenchError(f"{path}: [group] manifest {manifest} does not exist")
+    bus = _bus(path, data.get("bus", {}), data.get("wifi", {}))
+    return Bench(tuple(specs), bus, str(path), manifest)
 
 
 _BOARD_KEYS = {"name", "virtual", "port", "address", "profile", "node", "count", "tags",

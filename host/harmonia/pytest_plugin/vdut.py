@@ -30,11 +30,11 @@ class VirtualBoardDut(Board):
     kind = "virtual"
 
     def __init__(self, hil: Hil, spec: BoardSpec, name: str, profile: BoardProfile | None,
-                 app: App | None, slot: str) -> None:
+                 app: App | None, slot: str, vboard: VirtualBoard | None = None) -> None:
         super().__init__(hil, spec, name, profile, app)
         self.slot = slot
-        self.vboard = VirtualBoard(slot, profile.name if profile else "virtual",
-                                   state_dir=hil.session.state_dir)
+        self.vboard = vboard or VirtualBoard(slot, profile.name if profile else "virtual",
+                                             state_dir=hil.session.state_dir)
         self.console = Console(self.vboard.dir.console_log, name)
         self.links: list[UartLink] = []
         self._hw: HardwareClient | None = None
