@@ -2,8 +2,8 @@
 
     def test_x(group: GroupRig) -> None:
         group.member("a", pins={"RELAY": 5}); group.member("b", i2c=[(0, 0x18)])
-        host = group.host()
-        group.configure(spec(...))                  # group.configure on every member
+        host = group.host()                          # a SyncBus host node
+        group.configure(group.spec(["a", "b"], {"r": {"services": ["gsense"]}}))
         group.wait_healthy()                         # leader, every role held and running
 
 A member is the firmware bus (`hm.app`, from tests/bus/conftest.py's `FwBoard`) with
@@ -12,8 +12,9 @@ its own (named pins) and I2C devices attached before it boots. `GroupRig(lan=Tru
 `group_lan` fixture, root only) puts each member in its own network namespace, joined by
 veth pairs to a Linux bridge, so `split()` cuts a set of members off at the link layer
 (their bridge ports move to a second bridge) and `heal()` joins them again. Everything a
-test starts is stopped at its end. The host engineer's tests reuse these: import
-`GroupRig`, `group_spec` from this module (tests/group is on the import path there).
+test starts is stopped at its end. Tests use the fixtures (`group`, `group_lan`) and the
+rig's methods (`group.spec(...)`, `group.wait_for(...)`), never `from conftest import` at
+run time: several test directories have a conftest module; only type checking names it.
 """
 
 from __future__ import annotations
@@ -175,6 +176,9 @@ class Lan:
 class GroupRig:
     """The members, host node and (with `lan`) namespaces of one test."""
 
+    spec = staticmethod(group_spec)
+    wait_for = staticmethod(wait_for)
+
     def __init__(self, root: Path, lan: bool = False) -> None:
         self.bus = bus_fixtures().FwBus(root)
         self.bus.paths = (str(FW),)
@@ -230,8 +234,9 @@ class GroupRig:
     def status(self, name: str) -> dict[str, Any]:
         return dict(self.call(name, "group.status"))
 
-    def healthy(self, names: list[str]) -> dict[str, Any] | None:
-        """The assignment when `names` agree on one leader and every role runs on its holder."""
+    def healthy(self, names: list[str], vacant: tuple[str, ...] = ()) -> dict[str, Any] | None:
+        """The status (of the first of `names`) when they agree on one leader and the
+        assignment, and every role but the `vacant` ones runs on its holder, and only there."""
         try:
             views = [self.status(n) for n in names]
         except Exception:
@@ -243,6 +248,8 @@ class GroupRig:
             return None
         running = {n: set(v["held"]) for n, v in zip(names, views, strict=True)}
         for role, holder in first["roles"].items():
+            if holder is None and role in vacant:
+                continue
             if holder is None or holder not in running or role not in running[holder]:
                 return None
         holders = holders_of(views)
@@ -250,13 +257,19 @@ class GroupRig:
             return None
         return dict(first)
 
-    def wait_healthy(self, names: list[str] | None = None, timeout: float = 10.0
-                     ) -> dict[str, Any]:
+    def wait_healthy(self, names: list[str] | None = None, timeout: float = 10.0,
+                     vacant: tuple[str, ...] = ()) -> dict[str, Any]:
         """The status once `names` (default: the running members) are healthy."""
         names = names or [n for n, b in self.members.items() if b.proc is not None]
-        result: dict[str, Any] = wait_for(lambda: self.healthy(names), timeout,
-                                          f"{names} to agree on a leader and run every role")
-        return result
+        deadline = time.monotonic() + timeout
+        while True:  # polled gently: each poll is a call on every member
+            result = self.healthy(names, vacant)
+            if result is not None:
+                return result
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out after {timeout:g} s waiting for {names} to "
+                                     "agree on a leader and run every role")
+            time.sleep(0.1)
 
     def close(self) -> None:
         self.bus.close()

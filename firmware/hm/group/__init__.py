@@ -75,4 +75,6 @@ def register(node):
                    "history"),
                   ("roles", "health", "event", "hb"))
     ag.load()
+    if ag.caps is None:
+        ag.rescan()  # at boot, while the heap is in one piece (I2C drivers may be Python)
     ag.start()

@@ -25,10 +25,16 @@ _TICK = const(50)
 _MIN_GAP = const(30)
 _RING = const(64)
 _HISTORY = const(16)
-_RESCAN = const(5000)
+_RESCAN = const(2000)
 
 _ticks = time.ticks_ms
 _diff = time.ticks_diff
+_FIELDS = ("r", "c", "f", "x", "a", "p")  # heartbeat keys kept as Member attributes
+_EMPTY = {"r": (), "c": (), "f": (), "x": {}, "a": {}, "p": None}
+
+
+def _same(old, new):
+    return old if old == new else new
 
 
 class Agent:
@@ -40,6 +46,7 @@ class Agent:
         self.spec = None
         self.raw = None  # the spec as given, which spec() hands on
         self.version = 0
+        self.since = 0  # when this version arrived
         self.left = None  # [group, version] this member left: not taken up again
         self.members = {}
         self.vote = None
@@ -69,6 +76,7 @@ class Agent:
         self._urgent = False
         self._scanned = _ticks()
         self._published = {}
+        self._hbd = {}
         self._fetching = False
         self._svc = ident("group")
         self._mth = ident("hb")
@@ -127,6 +135,7 @@ class Agent:
         self.spec = s
         self.raw = raw
         self.version = s["version"]
+        self.since = _ticks()
         self.hb = s["heartbeat_ms"]
         self.lease = s["lease_ms"]
         self.margin = self.hb if self.hb > 200 else 200
@@ -202,6 +211,13 @@ class Agent:
         s = self._sent[q % _RING] if q >= 0 else None
         return s[1] if s is not None and s[0] == q else None
 
+    def up(self, name):
+        """Whether member `name` was heard within the lease (this member always is)."""
+        if name == self.me:
+            return True
+        m = self.members.get(name)
+        return m is not None and m.up(_ticks(), self.lease)
+
     def node_id(self, name):
         if name is None:
             return None
@@ -222,9 +238,21 @@ class Agent:
         spec = self.spec
         ex = spec["roles"]
         claims = [r for r in spec["order"] if ex[r]["exclusive"] and self.acks.get(r) == self.me]
-        d = {"n": self.me, "g": spec["group"], "v": self.version, "o": self.node.nonce, "q": q,
-             "w": self.vote, "l": self.leading, "t": self.term, "h": my_h,
-             "r": list(self.held), "c": claims, "f": self.fit, "a": self.acks}
+        d = self._hbd  # one map, refilled: a heartbeat leaves little garbage
+        d.clear()
+        d["n"] = self.me
+        d["g"] = spec["group"]
+        d["v"] = self.version
+        d["o"] = self.node.nonce
+        d["q"] = q
+        d["w"] = self.vote
+        d["l"] = self.leading
+        d["t"] = self.term
+        d["h"] = my_h
+        d["r"] = list(self.held)
+        d["c"] = claims
+        d["f"] = self.fit
+        d["a"] = self.acks
         if self.failed:
             d["x"] = self.failed
         if self.leading:
@@ -266,25 +294,34 @@ class Agent:
             m.reset(o)
         if q <= m.seq:
             return  # late or repeated
+        now = _ticks()
+        news = m.last is None or not m.up(now, self.lease)
         m.id = src
         m.seq = q
-        m.last = _ticks()
+        m.last = now
         m.v = v
         m.h = d.get("h") or 0
-        m.w = d.get("w")
-        m.l = d.get("l") is True
-        m.t = d.get("t") or 0
-        m.r = d.get("r") or ()
-        m.c = d.get("c") or ()
-        m.f = d.get("f") or ()
-        m.x = d.get("x") or {}
-        m.a = d.get("a") or {}
-        m.p = d.get("p")
         e = d.get("e")
         m.e = e if type(e) is int else -1
-        if m.t > self.max_term:
-            self.max_term = m.t
-        self._kick.set()
+        # what changed is taken; what did not keeps its old object, so the long-lived
+        # values stay where they are in the heap instead of moving every heartbeat
+        w = d.get("w")
+        lead = d.get("l") is True
+        t = d.get("t") or 0
+        ch = news or w != m.w or lead != m.l or t != m.t
+        m.w = _same(m.w, w)
+        m.l = lead
+        m.t = t
+        for k in _FIELDS:
+            new = d.get(k)
+            old = getattr(m, k)
+            if new != old and (new or old):
+                setattr(m, k, new if new is not None else _EMPTY[k])
+                ch = True
+        if t > self.max_term:
+            self.max_term = t
+        if ch:
+            self._kick.set()
 
     # ------------------------------------------------------------------ the loop
 
@@ -360,21 +397,36 @@ class Agent:
         self._publish(now)
 
     def _publish(self, now):
+        """group.roles and group.health, each when what it says changed."""
         leader = self.leader()
-        ev = {"version": self.version, "leader": leader,
-              "term": self.term if self.leading else self._leader_term(),
-              "roles": self.roles()}
-        if ev != self._published.get("roles"):
-            self._published["roles"] = ev
-            self.node.publish("group.roles", ev)
-        states = {self.me: "up"}
+        term = self.term if self.leading else self._leader_term()
+        ups = 0
+        bit = 1
         for k in self.members:
-            states[k] = "up" if self.members[k].up(now, self.lease) else "down"
-        h = {"leader": leader, "members": states,
-             "unassigned": [r for r in self.spec["order"] if self.assign.get(r) is None]}
-        if h != self._published.get("health"):
-            self._published["health"] = h
-            self.node.publish("group.health", h)
+            if self.members[k].up(now, self.lease):
+                ups |= bit
+            bit <<= 1
+        p = self._published
+        if p.get("assign") is not self.assign or p.get("leader") != leader \
+                or p.get("term") != term or p.get("version") != self.version:
+            p["assign"] = self.assign
+            p["leader"] = leader
+            p["term"] = term
+            p["version"] = self.version
+            self.node.publish("group.roles", {"version": self.version, "leader": leader,
+                                              "term": term, "roles": self.roles()})
+        if p.get("ups") != ups or p.get("hleader") != leader or p.get("hassign") is not self.assign:
+            p["ups"] = ups
+            p["hleader"] = leader
+            p["hassign"] = self.assign
+            states = {self.me: "up"}
+            for k in self.members:
+                states[k] = "up" if self.members[k].up(now, self.lease) else "down"
+            h = {"leader": leader, "members": states,
+                 "unassigned": [r for r in self.spec["order"] if self.assign.get(r) is None]}
+            if h != p.get("health"):
+                p["health"] = h
+                self.node.publish("group.health", h)
 
     def _leader_term(self):
         m = self.members.get(self.vote)

@@ -31,28 +31,37 @@ def _i2c_buses(cfg):
     return buses if type(buses) is list else [{"id": 0}]
 
 
+def _scan(machine, b):
+    kw = {}
+    for k in ("scl", "sda"):
+        if k in b:
+            kw[k] = machine.Pin(b[k])
+    if "freq" in b:
+        kw["freq"] = b["freq"]
+    return machine.I2C(b.get("id", 0), **kw).scan()
+
+
 def scan_i2c(cfg):
     """[[bus id, address], ...] of every device answering on the configured buses."""
     found = []
-    gc.collect()
     try:
         import machine
     except ImportError:
         return found
     for b in _i2c_buses(cfg):
         bid = b.get("id", 0)
-        kw = {}
-        try:
-            for k in ("scl", "sda"):
-                if k in b:
-                    kw[k] = machine.Pin(b[k])
-            if "freq" in b:
-                kw["freq"] = b["freq"]
-            bus = machine.I2C(bid, **kw)
-            for a in bus.scan():
-                found.append([bid, a])
-        except Exception as e:  # a bus this board lacks: nothing found there
-            print("hm.group: I2C bus", bid, "not scanned:", repr(e))
+        for attempt in (0, 1):
+            gc.collect()
+            try:
+                for a in _scan(machine, b):
+                    found.append([bid, a])
+                break
+            except MemoryError:  # a fragmented heap: once more after a collection
+                if attempt:
+                    print("hm.group: I2C bus", bid, "not scanned: out of memory")
+            except Exception as e:  # a bus this board lacks: nothing found there
+                print("hm.group: I2C bus", bid, "not scanned:", repr(e))
+                break
     return found
 
 

@@ -53,8 +53,9 @@ def heard(ag, now):
 
 
 def _ok(ag, m, now):
-    """m is live, on our spec and hears a majority."""
-    return m.up(now, ag.lease) and m.v == ag.version and m.h >= ag.maj
+    """m is live and hears a majority (whatever its spec version: a new version spreads
+    within a heartbeat and must not cost an election)."""
+    return m.up(now, ag.lease) and m.h >= ag.maj
 
 
 def _claimer(ag, now):
@@ -116,6 +117,6 @@ def leads(ag, now):
     n = 1
     for k in ag.members:
         m = ag.members[k]
-        if m.w == ag.me and m.v == ag.version and m.up(now, ag.lease):
+        if m.w == ag.me and m.up(now, ag.lease):
             n += 1
     return n >= ag.maj

@@ -12,7 +12,6 @@ from hm.bus.errors import Busy, CallTimeout, NoSuchNode, NoSuchService
 
 _RETRY = (NoSuchNode, NoSuchService, CallTimeout, Busy)  # the role is moving: try again
 _GAP = 100
-_ATTEMPT = 1500
 
 
 class NoSuchName(ValueError):
@@ -95,11 +94,11 @@ async def call(ag, name, args, timeout_ms):
         if h == ag.me:
             if role in ag.held:
                 return await node.call(node.id, method, args)
-        elif h is not None:
+        elif h is not None and ag.up(h):  # a holder gone silent: wait for its successor
             nid = ag.node_id(h)
             if nid is not None:
                 try:
-                    return await node.call(nid, method, args, left if left < _ATTEMPT else _ATTEMPT)
+                    return await node.call(nid, method, args, left if left < ag.lease else ag.lease)
                 except _RETRY as e:
                     last = e
         await asyncio.sleep_ms(_GAP if left > _GAP else left)

@@ -47,6 +47,14 @@ def propose(ag, now):
     old = ag.assign
     out = {}
     load = {}
+    if _diff(now, ag.since) < ag.lease:
+        for k in ag.members:
+            m = ag.members[k]
+            if m.last is None or (m.v < ag.version and m.up(now, ag.lease)):
+                # a member not heard yet, or still on the old spec (it fetches this one
+                # within a heartbeat): wait for it, a lease at most, so that it can be
+                # given what it is preferred for
+                return {r: old.get(r) for r in spec["order"]}
     names = [ag.me] + [k for k in ag.members if alive(ag, k, now)]
     for r in spec["order"]:
         h = old.get(r)
