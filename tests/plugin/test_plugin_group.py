@@ -89,7 +89,7 @@ def test_group_fixture_brings_up_fails_over_and_goes_down(pytester: pytest.Pytes
         def test_partition_skips(group):
             group.partition("a")
     """)
-    result = pytester.runpytest(*plugin_args(pytester), "-rs", "-p", "no:randomly")
+    result = pytester.runpytest_subprocess(*plugin_args(pytester), "-rs")
     result.assert_outcomes(passed=1, skipped=1)
     result.stdout.fnmatch_lines(["*partitioning a from group pair is not available*"])
     pids = json.loads(record.read_text())

@@ -159,6 +159,8 @@ class SerialReader:
         self._idle = threading.Event()
         self._stop = threading.Event()
         self._lock = threading.Lock()
+        self._serial: Any = None
+        self._opened = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"hm-console-{port}", daemon=True)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.path.touch()
@@ -168,6 +170,15 @@ class SerialReader:
         """Add text to the transcript (what a REPL session saw while the reader paused)."""
         with self._lock, open(self.path, "ab") as f:
             f.write(text.encode())
+
+    def write(self, data: bytes, timeout: float = 5.0) -> None:
+        """Type on the console through the reader's own connection (it stays open, so
+        nothing the board prints next is lost, as it might be while the port changes hands)."""
+        if not self._opened.wait(timeout):
+            raise TimeoutError(f"the console reader could not open {self.port}")
+        with self._lock:
+            self._serial.write(data)
+            self._serial.flush()
 
     @contextlib.contextmanager
     def paused(self, timeout: float = 5.0) -> Iterator[None]:
@@ -189,35 +200,36 @@ class SerialReader:
     def _run(self) -> None:
         import serial
 
-        ser: Any = None
         while not self._stop.is_set():
             if not self._want.is_set():
-                if ser is not None:
-                    with contextlib.suppress(Exception):
-                        ser.close()
-                    ser = None
+                self._close()
                 self._idle.set()
                 self._want.wait(0.1)
                 continue
             self._idle.clear()
-            if ser is None:
+            if self._serial is None:
                 try:
-                    ser = serial.serial_for_url(self.port, baudrate=self.baud, timeout=0.05,
-                                                exclusive=True)
+                    self._serial = serial.serial_for_url(self.port, baudrate=self.baud,
+                                                         timeout=0.02, exclusive=True)
                 except (OSError, serial.SerialException):
-                    time.sleep(0.1)
+                    time.sleep(0.05)
                     continue
+                self._opened.set()
             try:
-                data = ser.read(4096)
+                data = self._serial.read(4096)
             except (OSError, serial.SerialException):
-                with contextlib.suppress(Exception):
-                    ser.close()
-                ser = None
+                self._close()
                 continue
             if data:
                 with self._lock, open(self.path, "ab") as f:
                     f.write(data)
-        if ser is not None:
-            with contextlib.suppress(Exception):
-                ser.close()
+        self._close()
         self._idle.set()
+
+    def _close(self) -> None:
+        with self._lock:
+            self._opened.clear()
+            if self._serial is not None:
+                with contextlib.suppress(Exception):
+                    self._serial.close()
+                self._serial = None

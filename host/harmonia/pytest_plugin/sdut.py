@@ -39,6 +39,7 @@ class SerialBoard(Board):
         self._port: str = spec.port
         self.console = Console(hil.logdir / f"{name}.console.log", name)
         self.reader: SerialReader | None = None
+        self._nonce_before: int | None = None
 
     def start(self) -> None:
         self.reader = SerialReader(self._port, self.spec.baud, self.console.path)
@@ -57,7 +58,33 @@ class SerialBoard(Board):
             self.reader = None
 
     def wait_ready(self, timeout: float = REAL_BOOT_TIMEOUT) -> None:
-        super().wait_ready(max(timeout, REAL_BOOT_TIMEOUT))
+        """The app's boot line on the console; or, as a USB board may print it before its
+        port is back, the board on the bus with a new boot nonce."""
+        timeout = max(timeout, REAL_BOOT_TIMEOUT)
+        before = self._nonce_before
+        bus = self.hil.bus_opened
+        if before is None or bus is None:
+            super().wait_ready(timeout)
+            return
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                super().wait_ready(0.5)
+                return
+            except BoardSetupError:
+                with contextlib.suppress(Exception):
+                    if bus.peer(self.name, 0.1).nonce not in (None, before):
+                        return
+                if time.monotonic() > deadline:
+                    raise
+
+    def _rebooting(self) -> None:
+        super()._rebooting()
+        self._nonce_before = None
+        bus = self.hil.bus_opened
+        if bus is not None:
+            with contextlib.suppress(Exception):
+                self._nonce_before = bus.peer(self.name, 0.1).nonce
 
     # ---- REPL and files -----------------------------------------------------------------
 
@@ -105,9 +132,15 @@ class SerialBoard(Board):
 
     def _soft_reset(self) -> None:
         """Ctrl-D at the friendly REPL: boot.py, then main.py (the app)."""
+        self._type(b"\x04")
+
+    def _type(self, line: bytes) -> None:
+        """Stop what runs, get the friendly REPL, then type `line` (a reset)."""
         assert self.reader is not None
-        with self.reader.paused():
-            repl.soft_reboot(self._port, self.spec.baud, before=self._rebooting)
+        self.reader.write(b"\r\x03\x03\x02")
+        time.sleep(0.2)
+        self._rebooting()
+        self.reader.write(line)
 
     def _record(self, text: str) -> None:
         if self.reader is not None:
@@ -116,13 +149,7 @@ class SerialBoard(Board):
     # ---- faults -----------------------------------------------------------------------
 
     def _reboot(self) -> None:
-        from mpremote.transport import TransportError  # type: ignore[import-untyped]
-
-        self._rebooting()
-        with contextlib.suppress(repl.ReplError, TransportError, OSError), \
-                self._repl(5.0) as transport:
-            transport.exec_raw_no_follow("import machine\nmachine.reset()")
-            time.sleep(0.2)
+        self._type(b"import machine; machine.reset()\r")
 
     def _reset_line(self) -> None:
         import serial
