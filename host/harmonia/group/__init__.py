@@ -27,6 +27,7 @@ from .errors import (
 from .handle import Group, open_group
 from .health import GroupStatus, MemberView
 from .manifest import Manifest, load, parse
+from .rollout import RolloutReport, rollout
 from .up import UpReport, up
 
 __all__ = [
@@ -44,10 +45,12 @@ __all__ = [
     "Problem",
     "RoleUnavailable",
     "RolloutFailed",
+    "RolloutReport",
     "UpReport",
     "Watch",
     "load",
     "open_group",
     "parse",
+    "rollout",
     "up",
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ..errors import HarmoniaError
 
@@ -53,3 +54,7 @@ class RoleUnavailable(GroupError):
 
 class RolloutFailed(GroupError):
     """A rolling deploy stopped: one member failed its health check and was rolled back."""
+
+    def __init__(self, message: str, report: Any = None) -> None:
+        super().__init__(message)
+        self.report = report  # the RolloutReport so far

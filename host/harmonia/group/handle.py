@@ -16,10 +16,10 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from ..bus.errors import DiscoveryTimeout
 from ..bus.sync import SyncBus
 from ..busops.options import BusOptions, open_bus
 from ..vboard.board import VirtualBoard
-from ..vboard.errors import VBoardError
 from ..vboard.hw.client import HardwareClient
 from ..vboard.launch import stop_boards
 from ..vboard.state import default_state_dir, is_board_process
@@ -160,8 +160,9 @@ def group_key(manifest: Manifest, gdir: GroupDir) -> bytes:
 
 
 def open_group(target: str | Path, state_dir: Path | str | None = None,
-               port: int | None = None) -> Group:
-    """Join a group that is up (by manifest or name) without changing anything."""
+               port: int | None = None, wait: float = 3.0) -> Group:
+    """Join a group that is up (by manifest or name) without changing anything; waits up
+    to `wait` seconds for every member to be heard."""
     sd = Path(state_dir) if state_dir is not None else default_state_dir()
     manifest, gdir = find_manifest(target, sd)
     state = gdir.load()
@@ -170,7 +171,10 @@ def open_group(target: str | Path, state_dir: Path | str | None = None,
     bus = open_bus(BusOptions(port=manifest.port, key=key, name=f"harmonia-{manifest.name}"))
     try:
         boards = attach_boards(state.boards, sd)
-    except VBoardError:
+        names = [m.name for m in manifest.members]
+        with contextlib.suppress(DiscoveryTimeout):  # those missing show as unreachable
+            bus.wait_for_peers(len(names), timeout=wait, names=names)
+    except BaseException:
         bus.close()
         raise
     return Group(manifest, gdir, state, key, bus, boards)

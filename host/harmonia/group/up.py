@@ -21,8 +21,6 @@ from typing import Any
 from ..bus.errors import BusError, DiscoveryTimeout, RemoteError
 from ..bus.sync import SyncBus
 from ..busops.options import BusOptions, open_bus
-from ..deploy import DeployOptions
-from ..deploy.overbus import deploy_nodes
 from ..vboard.board import VirtualBoard
 from ..vboard.launch import stop_boards
 from ..vboard.state import default_state_dir
@@ -34,7 +32,7 @@ from .manifest import Manifest, capabilities, load
 from .members import virtual_boards, wire_devices, wire_links
 from .spec import build_spec, same_spec
 from .state import GroupDir, GroupState
-from .tree import stage
+from .tree import deploy_all, stage
 
 Step = Callable[[str, str], None]
 JOIN_TIMEOUT = 20.0  # seconds for every member to show up on the bus
@@ -125,13 +123,21 @@ def _join(bus: SyncBus, manifest: Manifest, step: Step, timeout: float) -> None:
 
 
 def _on_all(bus: SyncBus, names: list[str], method: str, *args: Any,
-            timeout: float = 5.0) -> dict[str, Any]:
-    """`method(*args)` on every member at once; each result, or the exception it raised."""
+            timeout: float = 5.0, within: float = 0.0) -> dict[str, Any]:
+    """`method(*args)` on every member at once; each result, or the exception it raised.
+    With `within`, a member that does not answer (no route yet, a lost frame) is asked
+    again until `within` seconds have passed."""
     def one(name: str) -> Any:
-        try:
-            return bus.call(name, method, *args, timeout=timeout)
-        except BusError as exc:
-            return exc
+        deadline = time.monotonic() + within
+        while True:
+            try:
+                return bus.call(name, method, *args, timeout=timeout)
+            except RemoteError as exc:
+                return exc
+            except BusError as exc:
+                if time.monotonic() >= deadline:
+                    return exc
+                time.sleep(0.2)
 
     with ThreadPoolExecutor(max(1, len(names))) as pool:
         return dict(zip(names, pool.map(one, names), strict=True))
@@ -141,7 +147,8 @@ def _check_caps(bus: SyncBus, manifest: Manifest, step: Step) -> None:
     """Refuse, before deploying anything, a group whose roles nobody can hold."""
     step("caps", "asking each member what it has")
     caps: dict[str, dict[str, Any]] = {}
-    for name, got in _on_all(bus, [m.name for m in manifest.members], "group.caps").items():
+    names = [m.name for m in manifest.members]
+    for name, got in _on_all(bus, names, "group.caps", timeout=2.0, within=10.0).items():
         if isinstance(got, BusError):
             raise MemberUnreachable(f"member {name} does not run the group agent ({got}): add "
                                     '"hm.group" to services in its /hm.json')
@@ -161,7 +168,7 @@ def _deploy(bus: SyncBus, manifest: Manifest, gdir: GroupDir, state: GroupState,
     with tempfile.TemporaryDirectory(prefix="harmonia-group-") as tmp:
         tree = stage(manifest, Path(tmp) / "services")
         step("deploy", f"service code to {len(names)} members")
-        outcomes = deploy_nodes(bus, names, DeployOptions(src=tree))
+        outcomes = deploy_all(bus, names, tree)
         failed = [o for o in outcomes if not o.ok]
         if failed:
             raise GroupError("deploy failed on " + "; ".join(
@@ -173,7 +180,7 @@ def _deploy(bus: SyncBus, manifest: Manifest, gdir: GroupDir, state: GroupState,
     changed = [r.target for r in results if r.changed]
     if changed:
         actions.append(f"deployed service version {version} to {', '.join(changed)}")
-        for name, got in _on_all(bus, changed, "group.reload").items():
+        for name, got in _on_all(bus, changed, "group.reload", within=5.0).items():
             if isinstance(got, BusError):
                 raise GroupError(f"{name} did not reload its roles' new code: {got}")
     if state.version != version:
@@ -184,7 +191,7 @@ def _deploy(bus: SyncBus, manifest: Manifest, gdir: GroupDir, state: GroupState,
 def _configure(bus: SyncBus, manifest: Manifest, state: GroupState,
                step: Step) -> tuple[int, list[str]]:
     names = [m.name for m in manifest.members]
-    held = _on_all(bus, names, "group.spec")
+    held = _on_all(bus, names, "group.spec", within=5.0)
     versions = [s.get("version", 0) for s in held.values() if isinstance(s, dict)]
     current = [s for s in held.values() if isinstance(s, dict)]
     same = bool(current) and all(same_spec(s, build_spec(manifest, 0)) for s in current)
@@ -195,7 +202,7 @@ def _configure(bus: SyncBus, manifest: Manifest, state: GroupState,
     version = top + (0 if same and top else 1)
     spec = build_spec(manifest, version)
     step("configure", f"handing out the group spec (version {version})")
-    answers = _on_all(bus, names, "group.configure", spec)
+    answers = _on_all(bus, names, "group.configure", spec, within=5.0)
     for name, got in answers.items():
         if isinstance(got, RemoteError):
             raise GroupError(f"{name} refused the group spec: {got.type_name}: "
