@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from ..errors import HarmoniaError
 
 # Modules under harmonia.cli that contribute subcommands, in help order.
-COMMANDS = ("demo", "build", "boards", "vboard", "flash", "ports", "deploy",
+COMMANDS = ("demo", "build", "boards", "vboard", "flash", "ports", "deploy", "group",
             "discover", "call", "watch", "logs")
 
 
