@@ -146,6 +146,7 @@ def test_unplugged_chip_fails_the_driver_with_the_bus_error(board: Rig) -> None:
         mcp = adafruit_mcp9808.MCP9808(board.I2C())
     """)
     chip.unplug()
+    assert board.value("out(board.I2C().scan())") == []  # an unplugged chip is not found
     with pytest.raises(BoardException) as exc:
         board.run("mcp.temperature")
     assert exc.value.kind == "OSError" and "19" in str(exc.value)  # ENODEV: no ACK
@@ -153,6 +154,7 @@ def test_unplugged_chip_fails_the_driver_with_the_bus_error(board: Rig) -> None:
         board.run("adafruit_mcp9808.MCP9808(board.I2C())")
     assert exc.value.kind == "ValueError" and "0x18" in str(exc.value)
     chip.plug()
+    assert board.value("out(board.I2C().scan())") == [0x18]
     assert board.value("out(adafruit_mcp9808.MCP9808(board.I2C()).temperature)") == 20.0
 
 

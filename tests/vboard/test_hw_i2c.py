@@ -156,3 +156,33 @@ def test_register_device_rules_without_a_board() -> None:
     dev.write(b"")  # an address probe changes nothing
     assert dev.pointer == 0x09
     assert dev.register(0x30) == b"\x00"
+
+
+class Socket(RegisterDevice):
+    """A chip whose wires the host can pull (`present` off) and plug back."""
+
+    CONTROL = ("wired",)
+
+    def wired(self, on: bool) -> None:
+        self.present = on
+
+
+def test_scan_leaves_out_an_unplugged_chip(tmp_path: Path) -> None:
+    register_i2c_model("socket", Socket)
+    with rig(tmp_path) as r:
+        r.client.attach_i2c(0, 0x18, model="socket", registers={0: 0x42})
+        r.client.attach_i2c(0, 0x40, {0: 1})
+        r.exec("from machine import I2C\ni2c = I2C(0)")
+        assert r.exec("print(i2c.scan())").strip() == "[24, 64]"
+        r.client.i2c_call(0, 0x18, "wired", False)
+        out = r.exec("""
+            print(i2c.scan())
+            try:
+                i2c.readfrom_mem(0x18, 0, 1)
+            except OSError as e:
+                print(e.errno)
+        """)
+        assert out.split() == ["[64]", "19"]  # no ACK: gone from the scan, ENODEV on a read
+        r.client.i2c_call(0, 0x18, "wired", True)
+        assert r.exec("print(i2c.scan(), i2c.readfrom_mem(0x18, 0, 1))").strip() \
+            == "[24, 64] b'B'"

@@ -159,6 +159,10 @@ class Board:
             )
         devices[addr] = device
 
+    def i2c_scan(self, bus: BusKey) -> list[int]:
+        """Addresses that acknowledge on `bus`: every device that is present."""
+        return sorted(addr for addr, dev in self.i2c.get(bus, {}).items() if dev.present)
+
     def i2c_device(self, bus: BusKey, addr: int) -> I2CDevice:
         device = self.i2c.get(bus, {}).get(addr)
         if device is None:
@@ -167,7 +171,7 @@ class Board:
 
     def i2c_transfer(self, bus: BusKey, addr: int, segments: list[list[Any]]) -> list[str]:
         device = self.i2c.get(bus, {}).get(addr)
-        if device is None:
+        if device is None or not device.present:
             raise BoardError("OSError", "ENODEV", errno.ENODEV)  # no ACK for the address
         reads = []
         for kind, arg in segments:

@@ -75,7 +75,7 @@ class ControlOps:
         if op == "pwm":
             return b.set_pwm(m["p"], m["f"], m["d"], m["x"], m["on"])
         if op == "i2c_scan":
-            return sorted(b.i2c.get(bus_key(m["b"]), {}))
+            return b.i2c_scan(bus_key(m["b"]))
         if op == "i2c":
             return b.i2c_transfer(bus_key(m["b"]), int(m["a"]), m["x"])
         if op == "spi_init":

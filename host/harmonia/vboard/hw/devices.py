@@ -19,9 +19,13 @@ RegisterValue = bytes | bytearray | int
 
 
 class I2CDevice:
-    """A target on an I2C bus: acknowledges its address, answers transfers."""
+    """A target on an I2C bus: acknowledges its address, answers transfers.
+
+    While `present` is false (a chip unplugged) it is on the bus but does not answer:
+    a scan leaves it out and a transfer gets no ACK."""
 
     CONTROL: ClassVar[tuple[str, ...]] = ()
+    present: bool = True
 
     def write(self, data: bytes) -> None:
         """A write transaction: the bytes after the address byte."""
