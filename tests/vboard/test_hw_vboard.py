@@ -6,6 +6,9 @@ from pathlib import Path
 
 import serial
 
+from harmonia import drivers, paths, sim
+from harmonia.boards import load_profile
+from harmonia.build import build_firmware
 from harmonia.vboard import VirtualBoard
 from harmonia.vboard.hw import HardwareClient, link_uarts
 
@@ -66,3 +69,29 @@ def test_machine_reset_restarts_a_virtual_board(tmp_path: Path) -> None:
             console.read_until(b"Type \"help()\" for more information.")  # the new banner
         assert board.exec("import machine\nprint(machine.reset_cause())").strip() == "2"
         assert hw.wait_boot(2, timeout=10)["cause"] == 2
+
+
+def board_lib(tmp_path: Path, profile_name: str, names: list[str]) -> dict[str, bytes]:
+    """What a board's /lib holds for CircuitPython drivers: the CircuitPython layer
+    (firmware/lib) and the drivers compiled for the virtual board, and its pin table."""
+    src = tmp_path / "lib-src"
+    drivers.stage(drivers.collect_drivers(names), src)
+    for module in (paths.firmware_dir() / drivers.LIB).glob("*.py"):
+        drivers.stage([(f"{drivers.LIB}/{module.name}", module)], src)
+    built = build_firmware(tmp_path / "lib-mpy", ["x64"], source_dir=src)
+    files = {f"/{f.source.with_suffix('.mpy').as_posix()}": f.output.read_bytes()
+             for f in built.files}
+    pins = drivers.board_pins_module(load_profile(profile_name))
+    files[f"/{drivers.BOARD_PINS}"] = pins.encode()
+    return files
+
+
+def test_a_simulated_chip_attached_by_name_answers_a_real_driver(tmp_path: Path) -> None:
+    board = VirtualBoard("climate", "esp32-c3-devkitm-1", state_dir=tmp_path / "state")
+    board.write_files(board_lib(tmp_path, "esp32-c3-devkitm-1", ["mcp9808"]))
+    with board, client(board) as hw:
+        room = sim.attach(hw, "mcp9808", bus=board.profile().i2c.id, temperature=22.75)
+        code = "import board, adafruit_mcp9808\nmcp = adafruit_mcp9808.MCP9808(board.I2C())\n"
+        assert board.exec(code + "print(mcp.temperature)").strip() == "22.75"
+        room.set(temperature=-3.5)
+        assert board.exec("print(mcp.temperature)").strip() == "-3.5"

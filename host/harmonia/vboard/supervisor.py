@@ -6,7 +6,9 @@ runtime/_vstart.py); it turns a Ctrl-C into SIGINT while user code runs, restart
 MicroPython on a soft or hard reset, keeps its state in state.json, and answers reset
 and status requests on an abstract unix socket (`control` in state.json), one JSON line
 each way. SIGTERM, the end of the --lifeline-fd pipe, or the end of the --ready-fd pipe
-before the board has booted (its starter gave up) stops it and the board.
+before the board has booted (its starter gave up) stops it and the board. It imports
+harmonia.sim, so clients attach the simulated chips (mcp9808, sht31d, bme280, ssd1306)
+to the board's buses by model name.
 
 Environment of the MicroPython process (besides the hardware hub's own variables):
     HM_BOARD       board name              HM_PROFILE   board profile name
@@ -34,6 +36,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
+from .. import sim  # noqa: F401 - registers the chip models with this process's hub
 from .console import ConsoleBridge
 from .hw import HardwareHub
 from .state import BOARD_SCRIPT, BoardConfig, BoardDir, BoardState, Crash, write_atomic
