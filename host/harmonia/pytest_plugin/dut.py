@@ -123,7 +123,7 @@ class Board:
         if self.app is None or not self.app.bus:
             return
         try:
-            self.console.wait(f"{READY} {re.escape(self.name)} ", timeout, self._boot_mark,
+            self.console.wait(READY + " ", timeout, self._boot_mark,
                               fail=APP_ENDED)
         except AssertionError as exc:
             raise BoardSetupError(f"{self.label} did not start its bus node: {exc}") from None
