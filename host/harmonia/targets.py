@@ -246,7 +246,9 @@ def check_free(target: Target) -> None:
             "or start the virtual board"
         )
     held = holders(port)
-    for _ in range(BUSY_CHECKS):  # a holder that lets go at once (a flush) is no holder
+    # A holder that lets go at once (a udev probe, ModemManager) is no holder. (Virtual
+    # boards' supervisors no longer open their own port to flush it.)
+    for _ in range(BUSY_CHECKS):
         if not held:
             break
         time.sleep(BUSY_PAUSE)

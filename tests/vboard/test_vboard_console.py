@@ -12,6 +12,7 @@ import serial
 from vbtools import mpremote
 
 from harmonia.vboard import VirtualBoard
+from harmonia.vboard.console import _watch_opens
 
 
 @pytest.fixture
@@ -130,3 +131,36 @@ def test_baud_emulation_throttles_the_console(tmp_path: Path) -> None:
         elapsed = time.monotonic() - start
     assert out.strip() == "x" * n
     assert elapsed >= n / 11520, f"{n} bytes took {elapsed:.2f} s at 115200 baud"
+
+
+def _opens(watch: int) -> int:
+    """Opens of the watched port inotify reported since the last look (repeats that
+    nobody read in between count once)."""
+    try:
+        return len(os.read(watch, 4096)) // 16  # struct inotify_event, no name for a file
+    except BlockingIOError:
+        return 0
+
+
+def test_a_closed_port_is_free_at_once_and_unread_output_is_gone(board: VirtualBoard) -> None:
+    """The supervisor drops what a client left unread without opening the port itself,
+    so no one who looks for holders right after a client closes finds the board's own."""
+    board.wait_for_output(">>> ")
+    watch = _watch_opens(board.port)
+    assert watch >= 0, "inotify is unavailable"
+    try:
+        for i in range(5):
+            with serial.Serial(board.port, timeout=0.5) as port:
+                assert _opens(watch) == 1  # this client's open
+                mark = board.console_mark()
+                port.write(f"print('left unread {i}')\r".encode())
+                board.wait_for_output(f"left unread {i}\r\n>>> ", since=mark)
+            time.sleep(0.1)  # the supervisor has seen the hang-up and flushed
+            assert _opens(watch) == 0, "something opened the port after its client closed"
+            assert board.holders() == []
+        with serial.Serial(board.port, timeout=0.3) as port:
+            assert port.read(256) == b""  # nothing left over from the last client
+        for i in range(10):  # back to back: the port is never found busy in between
+            assert board.exec(f"print({i})").strip() == str(i)
+    finally:
+        os.close(watch)

@@ -5,7 +5,8 @@ The pty's slave (/dev/pts/N) is the board's serial port. The supervisor holds on
 master, so the kernel tells it whether a client has the port open (no client: POLLHUP),
 and an inotify watch on the slave tells it when one opens it. Like a board's UART with
 nothing attached, output with no client is dropped (it still goes to console.log), and
-what a client left unread is flushed when it closes.
+what a client left unread is flushed when it closes (from the master: the supervisor
+never opens the port, so it is free for the next client the moment one closes).
 """
 
 from __future__ import annotations
@@ -66,15 +67,19 @@ class Pty:
         return not any(ev & select.POLLHUP for _fd, ev in p.poll(0))
 
     def flush_unread(self) -> None:
-        """Drop what the last client left unread, so the next one starts clean."""
+        """Drop what the last client left unread, so the next one starts clean.
+
+        From the master, never by opening the port: a program that looks for holders of
+        the port (or opens it exclusively) just after a client closed must not find the
+        board's own supervisor there. On the master, TCOFLUSH drops the bytes not yet
+        passed to the port's side, and termios calls act on the port's side, so setting
+        its own settings again with TCSAFLUSH drops what its line discipline holds."""
         try:
-            fd = os.open(self.port, os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
-        except OSError:
-            return
-        try:
-            termios.tcflush(fd, termios.TCIFLUSH)
-        finally:
-            os.close(fd)
+            termios.tcflush(self.master, termios.TCOFLUSH)
+            attrs = termios.tcgetattr(self.master)
+            termios.tcsetattr(self.master, termios.TCSAFLUSH, attrs)
+        except termios.error:
+            pass  # the port is going away
 
     def read(self) -> bytes | None:
         """Input from the client; None when the client has gone."""
