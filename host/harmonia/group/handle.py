@@ -20,7 +20,7 @@ from ..bus.errors import DiscoveryTimeout
 from ..bus.sync import SyncBus
 from ..busops.options import BusOptions, open_bus
 from ..vboard.board import VirtualBoard
-from ..vboard.hw.client import HardwareClient
+from ..vboard.hw.client import HardwareClient, UartLink
 from ..vboard.launch import stop_boards
 from ..vboard.state import default_state_dir, is_board_process
 from .calls import Interface, Watch
@@ -105,6 +105,15 @@ class Group:
             if device.model in ("mcp9808", "sht31d", "bme280") or not value:
                 return device
         raise GroupError(f"member {member} has no simulated chip that measures {value}")
+
+    def cable(self, a: str, b: str) -> UartLink:
+        """The simulated UART cable between virtual members a and b (to cut: `.set(drop=1)`,
+        to mend: `.heal()`)."""
+        for link in self.state.links:
+            if {link["a"], link["b"]} == {a, b}:
+                hw = self.hardware(str(link["a"]))
+                return UartLink(hw, int(link["id"]))
+        raise GroupError(f"group {self.name} has no cable between {a} and {b}")
 
     def kill(self, member: str) -> None:
         """Power a virtual member off at once (its MicroPython process is killed; the
