@@ -71,11 +71,12 @@ class Member(FwBoard):  # type: ignore[misc]
 
     def __init__(self, root: Path, name: str, address: str | None, config: dict[str, Any],
                  paths: tuple[str, ...], pins: dict[str, int] | None,
-                 netns: str | None, heap: int) -> None:
-        super().__init__(root, name, address, config, True, paths, heap)
+                 netns: str | None, heap: int, radio: bool = True) -> None:
+        super().__init__(root, name, address, config, radio, paths, heap)
         if pins:
             self.hub.stop()
-            self.hub = HardwareHub(name, {"radios": ["wifi"], "pins": pins}, self.dir)
+            profile = {"radios": ["wifi"] if radio else [], "pins": pins}
+            self.hub = HardwareHub(name, profile, self.dir)
             self.hub.start()
         self.netns = netns
 
@@ -178,6 +179,7 @@ class GroupRig:
 
     spec = staticmethod(group_spec)
     wait_for = staticmethod(wait_for)
+    now_ms = staticmethod(lambda: now_ms())
 
     def __init__(self, root: Path, lan: bool = False) -> None:
         self.bus = bus_fixtures().FwBus(root)
@@ -190,20 +192,28 @@ class GroupRig:
 
     def member(self, name: str, *, pins: dict[str, int] | None = None,
                i2c: list[tuple[int, int]] = (), start: bool = True,  # type: ignore[assignment]
-               services: list[str] | None = None, **config: Any) -> Member:
-        """A member board named `name` running `hm.group` (and `services`)."""
+               services: list[str] | None = None, radio: bool = True,
+               serial: list[dict[str, Any]] | None = None, **config: Any) -> Member:
+        """A member board named `name` running `hm.group` (and `services`): `pins` names
+        its pins (e.g. {"RELAY": 5}), `i2c` devices are attached before it boots,
+        `radio=False` makes it serial-only (`serial`: its /hm.json serial links; wire them
+        with `link()`), `config` adds /hm.json keys."""
         bus = self.bus
         cfg: dict[str, Any] = {"name": name, "board": "virtual", "group_key": bus.key,
                                "port": bus.port, "wifi": {"ssid": "harmonia", "key": "x"},
                                "services": ["hm.group", *(services or [])],
                                "group_file": str(self.root / name / "group.json")}
+        if not radio:
+            cfg["udp"] = False
+        if serial:
+            cfg["serial"] = serial
         cfg.update(config)
         netns = address = None
         if self.lan is not None:
             netns, address = self.lan.add(name)
-        else:
+        elif radio:
             address = bus.address()
-        board = Member(self.root, name, address, cfg, bus.paths, pins, netns, self.heap)
+        board = Member(self.root, name, address, cfg, bus.paths, pins, netns, self.heap, radio)
         bus.boards[name] = board
         self.members[name] = board
         for bus_id, addr in i2c:
@@ -211,6 +221,10 @@ class GroupRig:
         if start:
             board.start()
         return board
+
+    def link(self, a: str, b: str, uart: int = 1) -> Any:
+        """A cable between UART `uart` of members a and b (`UartLink`: set(), heal())."""
+        return self.bus.link(self.members[a], self.members[b], uart)
 
     def host(self) -> SyncBus:
         """The test's host node (on the bridge with `lan`)."""

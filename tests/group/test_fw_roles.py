@@ -116,3 +116,18 @@ def _both_failed(group: GroupRig) -> dict[str, Any] | None:
     failed = [n for n, m in status["members"].items() if "fragile" in m["failed"]]
     done = sorted(failed) == ["a", "b"] and status["roles"]["fragile"] is None
     return status if done and status["leader"] else None
+
+
+def test_a_serial_only_member_behind_a_bridge_takes_its_role(group: GroupRig) -> None:
+    serial = [{"uart": 1, "baud": 921600}]
+    group.member("sensor", i2c=[(0, 0x18)], serial=serial)  # Wi-Fi and a UART: the bridge
+    group.member("relay", pins={"RELAY": 5}, radio=False, serial=serial)
+    group.member("ctl")
+    group.link("sensor", "relay")
+    spec = group.spec(["sensor", "relay", "ctl"], FAN_ROLES, bindings=FAN_BINDINGS)
+    group.configure(spec, ["sensor", "ctl"])  # relay takes it from a heartbeat
+    status = group.wait_healthy()
+    assert status["roles"] == {"sensing": "sensor", "switching": "relay", "control": "ctl"}
+    group.wait_for(lambda: group.call("sensor", "sense.emit", 30) and
+                   31 in group.call("relay", "relay.speeds"), 5, "sensor -> ctl -> relay")
+    assert group.members["relay"].hw.wait_pin(5, level=1, timeout=2).level == 1

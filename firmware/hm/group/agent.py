@@ -49,6 +49,7 @@ class Agent:
         self.since = 0  # when this version arrived
         self.left = None  # [group, version] this member left: not taken up again
         self.members = {}
+        self.gone = {}  # members the spec no longer names
         self.vote = None
         self.stood = 0
         self.leading = False
@@ -144,6 +145,9 @@ class Agent:
         for n in s["members"]:
             if n != self.me:
                 ms[n] = self.members.get(n) or election.Member(n)
+        # a member taken out may still run a role until it hears so: remember when it
+        # was last heard, so its roles move only once it has surely let go
+        self.gone = {k: self.members[k] for k in self.members if k not in ms}
         self.members = ms
         names = s["members"]
         for t in (self.assign, self.acks, self.prev):
@@ -186,6 +190,12 @@ class Agent:
             raw = await self.node.call(src, "group.spec", (), 2000)
             if raw is not None:
                 self.apply(raw)
+        except specmod.NotAMember:
+            if self.spec is not None and self.spec["group"] == raw.get("group"):
+                self.node.log("hm.group: version " + str(raw.get("version"))
+                              + " of the group leaves this member out: leaving")
+                self.leave()
+            self.left = [raw.get("group"), raw.get("version")]  # not asked again
         except Exception as e:
             self.node.log("hm.group: cannot take the spec from " + str(src) + ": " + repr(e))
         finally:

@@ -87,9 +87,9 @@ def released(ag, p, r, now):
     """Whether member p has surely let go of exclusive role r."""
     if p == ag.me:
         return r not in ag.held
-    m = ag.members.get(p)
+    m = ag.members.get(p) or ag.gone.get(p)
     if m is None or m.last is None:
-        return True  # not a member, or silent since before our boot hold-off ended
+        return True  # unknown, or silent since before our boot hold-off ended
     if _diff(now, m.last) >= ag.lease + ag.margin:
         return True
     return r not in m.r and r not in m.c
