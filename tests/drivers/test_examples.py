@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from test_sensor_service import HEAP
-
 from harmonia import paths, sim
 
 EXAMPLES = paths.repo_root() / "examples"
@@ -13,9 +11,9 @@ EXAMPLES = paths.repo_root() / "examples"
 
 def test_display_board_shows_the_climate_board_readings(fwbus: Any) -> None:
     fwbus.paths = (*fwbus.paths, str(EXAMPLES))
-    kitchen = fwbus.board("kitchen", start=False, services=["sensor_service"], heap=HEAP)
+    kitchen = fwbus.board("kitchen", start=False, services=["sensor_service"])
     climate = sim.attach(kitchen.hw, "bme280", temperature=21.0, humidity=40.0, pressure=1010.0)
-    panel = fwbus.board("panel", start=False, services=["oled_display"], heap=HEAP,
+    panel = fwbus.board("panel", start=False, services=["oled_display"],
                         display={"follow": "climate.reading"})
     oled = sim.attach(panel.hw, "ssd1306", width=128, height=32)
     kitchen.start()

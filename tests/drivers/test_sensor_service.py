@@ -12,11 +12,6 @@ from harmonia import drivers, sim
 from harmonia.build import build_firmware
 from harmonia.bus import RemoteError
 
-# The virtual `machine` allocates a 4 KB receive buffer at every hub call (I2C transfer),
-# which a heap fragmented by the bus and the drivers cannot always give (MemoryError with
-# 90 KB free); a board's own machine.I2C allocates nothing. Sensor boards get room for it.
-HEAP = 524_288
-
 ROOM = {"name": "room", "driver": "adafruit_mcp9808:MCP9808", "fields": ["temperature"],
         "every_ms": 50, "change": 0.2}
 
@@ -24,7 +19,7 @@ ROOM = {"name": "room", "driver": "adafruit_mcp9808:MCP9808", "fields": ["temper
 def sensor_board(fwbus: Any, name: str = "sensor", sensors: list[dict[str, Any]] | None = None,
                  chip: str | None = "mcp9808", **values: float) -> tuple[Any, sim.SimChip | None]:
     """A board serving `sensors` (default: ROOM), with `chip` on its I2C bus first."""
-    board = fwbus.board(name, start=False, services=["probe", "hm.sensor"], heap=HEAP,
+    board = fwbus.board(name, start=False, services=["probe", "hm.sensor"],
                         sensors=sensors if sensors is not None else [ROOM])
     handle = sim.attach(board.hw, chip, bus=0, **values) if chip else None
     board.start()
@@ -167,8 +162,7 @@ def test_several_sensors_on_one_board(fwbus: Any) -> None:
                "fields": ["temperature", "humidity", "pressure"], "digits": 2}
     air = {"name": "air", "driver": "adafruit_sht31d:SHT31D",
            "fields": ["temperature", "relative_humidity"], "digits": 1}
-    board = fwbus.board("multi", start=False, services=["hm.sensor"], sensors=[climate, air],
-                        heap=HEAP)
+    board = fwbus.board("multi", start=False, services=["hm.sensor"], sensors=[climate, air])
     sim.attach(board.hw, "bme280", temperature=18.25, humidity=55.0, pressure=1020.0)
     sim.attach(board.hw, "sht31d", temperature=17.0, humidity=60.0)
     board.start()
@@ -183,7 +177,7 @@ def test_sensor_on_its_own_pins_and_reconfigured_at_run_time(fwbus: Any) -> None
     # an SHT31-D at its second address on a soft I2C bus (D3 = SCL, D2 = SDA)
     air = {"name": "air", "driver": "adafruit_sht31d:SHT31D", "fields": ["temperature"],
            "kwargs": {"address": 0x45}, "i2c": {"scl": 3, "sda": 2}, "digits": 1}
-    board = fwbus.board("air", start=False, services=["hm.sensor"], sensors=[air], heap=HEAP)
+    board = fwbus.board("air", start=False, services=["hm.sensor"], sensors=[air])
     chip = sim.attach(board.hw, "sht31d", bus=(3, 2), address=0x45, temperature=15.0)
     board.start()
     host = fwbus.host()

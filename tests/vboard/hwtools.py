@@ -65,9 +65,11 @@ def rig(
     name: str = "b1",
     profile: object | None = None,
     env: dict[str, str] | None = None,
+    heapsize: str | None = None,
 ) -> Iterator[Rig]:
-    """A started hub in tmp_path/name, a client, and (if script) a board running it,
-    already booted. Everything stops on exit, also when the test fails."""
+    """A started hub in tmp_path/name, a client, and (if script) a board running it
+    (on a heap of `heapsize`, e.g. "96k"), already booted. Everything stops on exit,
+    also when the test fails."""
     hub = HardwareHub(name, profile, tmp_path / name)
     hub.start()
     client = None
@@ -75,7 +77,7 @@ def rig(
     try:
         client = HardwareClient(hub.socket_path)
         if script is not None:
-            board = BoardProcess(hub, textwrap.dedent(script), env=env).start()
+            board = BoardProcess(hub, textwrap.dedent(script), env=env, heapsize=heapsize).start()
             try:
                 client.wait_boot(1, timeout=10)
                 if script == LOOP:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -119,3 +120,28 @@ def test_asyncio_streams_wait_on_a_uart(tmp_path: Path) -> None:
         for word in (b"abc\n", b"second line\n"):
             r.client.uart_write(2, word)
             assert r.client.uart_read(2, until=b"\n", timeout=5) == word.upper()
+
+
+def test_asyncio_reads_bytes_that_any_has_already_counted(tmp_path: Path) -> None:
+    """any() moves bytes into the UART's receive buffer; a stream wait must still see
+    them (and then wait on the stream again once they are read)."""
+    with rig(tmp_path) as r:
+        r.exec(OPEN)
+        r.client.uart_write(1, b"one\ntwo\n")
+        later = threading.Timer(0.3, r.client.uart_write, (1, b"three"))
+        later.start()
+        out = r.exec("""
+            import asyncio
+            while u.any() < 8:
+                pass
+            async def main():
+                s = asyncio.StreamReader(u)
+                first = await asyncio.wait_for(s.readline(), 2)
+                second = await asyncio.wait_for(s.readline(), 2)
+                buf = bytearray(8)
+                third = await asyncio.wait_for(s.readinto(buf), 3)
+                return first, second, buf[:third]
+            print(asyncio.run(main()))
+        """)
+        later.join()
+        assert out.strip() == "(b'one\\n', b'two\\n', bytearray(b'three'))"

@@ -9,6 +9,9 @@
 #   micropython.schedule(), the way a port runs soft IRQ handlers. When a
 #   callback is queued it asks the hub for a "kick" (a signal that interrupts a
 #   blocking sleep/poll/read in the main thread so the callback runs at once).
+# Receiving allocates nothing per call: each connection reads with readinto() into its
+# own buffer (a board's machine module allocates nothing to talk to its peripherals, and
+# a 4 KB buffer per call fails on a fragmented heap long before the heap is full).
 # See docs/vboard-hw.md.
 import _thread
 import errno
@@ -25,8 +28,9 @@ from micropython import const
 
 _QMAX = const(64)  # queued callbacks kept before new ones are dropped
 _WAIT_MS = const(10)  # poll slice while waiting for a reply (lets nested calls finish)
-_NOWAIT = const(64)  # MSG_DONTWAIT
 _REKICK_MS = const(50)  # longest wait before asking again for a kick that went unanswered
+_CTL_BUF = const(512)  # reply buffer; it grows (rarely) for a reply line longer than it
+_EVT_BUF = const(256)  # event buffer, same rule
 
 _path = os.getenv("HM_HW")
 if not _path:
@@ -36,8 +40,10 @@ _ERRORS = {"OSError": OSError, "ValueError": ValueError, "TypeError": TypeError}
 
 
 def _connect(role, hello):
+    """A connection to the hub, non-blocking: reads are readinto() of what is there."""
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.connect(struct.pack("H", socket.AF_UNIX) + _path.encode() + b"\0")
+    s.setblocking(False)
     hello["op"] = "hello"
     hello["role"] = role
     send(s, json.dumps(hello).encode() + b"\n")
@@ -50,11 +56,57 @@ def connect(role, hello):
 
 
 def send(s, data):
-    """Send all of data; unlike sendall, a signal never cuts it short."""
+    """Send all of data on a non-blocking socket, waiting while the hub's side is full;
+    unlike sendall, a signal never cuts it short."""
     mv = memoryview(data)
     n = 0
     while n < len(data):
-        n += s.send(mv[n:])
+        try:
+            n += s.send(mv[n:])
+        except OSError as e:
+            if e.errno != errno.EAGAIN:
+                raise
+            p = select.poll()
+            p.register(s, select.POLLOUT)
+            p.poll(_WAIT_MS)
+
+
+class Lines:
+    """Lines (JSON messages) from a non-blocking socket, read into one buffer."""
+
+    def __init__(self, sock, size):
+        self.sock = sock
+        self.buf = bytearray(size)
+        self.mv = memoryview(self.buf)
+        self.n = 0  # bytes held
+
+    def fill(self):
+        """Read what has arrived; False if nothing had. OSError if the hub went away."""
+        if self.n == len(self.buf):  # a line longer than the buffer: make room once
+            self.buf = self.buf + bytearray(len(self.buf))
+            self.mv = memoryview(self.buf)
+        k = self.sock.readinto(self.mv[self.n :] if self.n else self.buf)
+        if k is None:
+            return False
+        if not k:
+            raise OSError(errno.ENOTCONN, "hardware hub closed the connection")
+        self.n += k
+        return True
+
+    def each(self, fn):
+        """fn(message) for every whole line held; the rest stays."""
+        start = 0
+        while True:
+            i = self.buf.find(b"\n", start, self.n)
+            if i < 0:
+                break
+            fn(json.loads(self.mv[start:i]))
+            start = i + 1
+        if start:
+            rest = self.n - start
+            if rest:
+                self.mv[:rest] = self.mv[start : self.n]
+            self.n = rest
 
 
 # ---- calls (main thread, reentrant: an IRQ handler may call while a call waits)
@@ -62,31 +114,31 @@ def send(s, data):
 _ctl = _connect("ctl", {"kick": int(os.getenv("HM_HW_KICK") or 0)})
 _ctl_poll = select.poll()
 _ctl_poll.register(_ctl, select.POLLIN)
-_rx = b""
+_ctl_lines = Lines(_ctl, _CTL_BUF)
 _replies = {}
 _next_id = 0
+_queue = []  # (callback, argument) waiting for the main thread (below: _lock guards it)
+_hold = False  # reading replies: scheduled callbacks wait (they may call, and read, too)
+
+
+def _reply(msg):
+    _replies[msg.get("i")] = msg
 
 
 def _read_replies():
-    global _rx
-    if not _ctl_poll.poll(_WAIT_MS):
+    global _hold
+    for _ in _ctl_poll.ipoll(_WAIT_MS):  # IRQ handlers run here while the call waits
+        break
+    else:
         return
-    try:  # never block: a nested call (an IRQ handler) may have taken the bytes
-        data = _ctl.recv(4096, _NOWAIT)
-    except OSError as e:
-        if e.errno == errno.EAGAIN:
-            return
-        raise
-    if not data:
-        raise OSError(errno.ENOTCONN, "hardware hub closed the connection")
-    _rx += data
-    while True:
-        i = _rx.find(b"\n")
-        if i < 0:
-            return
-        msg = json.loads(_rx[:i])
-        _rx = _rx[i + 1 :]
-        _replies[msg.get("i")] = msg
+    _hold = True
+    try:
+        if _ctl_lines.fill():  # nothing: a nested call (an IRQ handler) took the bytes
+            _ctl_lines.each(_reply)
+    finally:
+        _hold = False
+    if _queue:
+        schedule()  # a hand-over put off while the buffer was in use
 
 
 def call(op, args=None):
@@ -117,7 +169,6 @@ _lock = _thread.allocate_lock()
 _levels = {}  # pin -> level the board sees
 _seqs = {}  # pin -> hub sequence number of that level
 _irqs = {}  # pin -> (trigger mask, handler, Pin object)
-_queue = []  # (callback, argument) waiting for the main thread
 _timers = []  # Timer objects with a deadline
 _scheduled = False
 _masked = False  # machine.disable_irq()
@@ -200,9 +251,11 @@ def schedule():
 def _dispatch(_):
     global _scheduled, in_irq
     with _lock:
+        _scheduled = False
+        if _hold or _masked:  # run later: _read_replies or mask(False) schedule again
+            return
         items = _queue[:]
         del _queue[:]
-        _scheduled = False
     in_irq = True
     try:
         for fn, arg in items:
@@ -292,33 +345,32 @@ def _run_clocks(now):
         return _wdt is not None and time.ticks_diff(now, _wdt[0]) >= 0
 
 
+_acked = [-1]  # highest event sequence number taken in and not yet acknowledged
+
+
+def _event(msg):
+    if msg.get("ev") == "pin":
+        update(msg["p"], msg["v"], msg["s"])
+    if "s" in msg and msg["s"] > _acked[0]:
+        _acked[0] = msg["s"]
+
+
 def _events(evt):
     poller = select.poll()
     poller.register(evt, select.POLLIN)
-    buf = b""
+    lines = Lines(evt, _EVT_BUF)
     rekick = 0  # ms before kicking again while a hand-over waits; 0: none waits
     kicked = 0  # ticks_ms of the last kick
     while True:
         wait = _next_wait(time.ticks_ms())
         if rekick:
             wait = rekick if wait < 0 else min(wait, rekick)
-        got = poller.poll(wait)
-        acks = []
-        if got:
-            data = evt.recv(4096)
-            if not data:
+        for _ in poller.ipoll(wait):
+            try:
+                lines.fill()
+            except OSError:
                 return  # the hub went away; calls will report it
-            buf += data
-            while True:
-                i = buf.find(b"\n")
-                if i < 0:
-                    break
-                msg = json.loads(buf[:i])
-                buf = buf[i + 1 :]
-                if msg.get("ev") == "pin":
-                    update(msg["p"], msg["v"], msg["s"])
-                if "s" in msg:
-                    acks.append(msg["s"])
+            lines.each(_event)
         if _run_clocks(time.ticks_ms()):
             set_wdt(None)
             send(evt, b'{"wdt":1}\n')
@@ -338,8 +390,9 @@ def _events(evt):
             rekick = min(rekick * 2, _REKICK_MS)
         if kick:
             kicked = now
-        for s in acks:
-            send(evt, json.dumps({"a": s, "k": 1 if kick else 0}).encode() + b"\n")
+        if _acked[0] >= 0:  # the hub only needs the highest (a change waits for its own)
+            send(evt, json.dumps({"a": _acked[0], "k": 1 if kick else 0}).encode() + b"\n")
+            _acked[0] = -1
             kick = False
         if kick:
             send(evt, b'{"k":1}\n')

@@ -2,6 +2,13 @@
 # Buses of the virtual `machine`: I2C and SPI transfers are calls to the hub,
 # where simulated devices answer; a UART is its own byte stream to the hub, so
 # select.poll/asyncio wait on a real file descriptor.
+#
+# A UART's receive path allocates nothing: readinto() reads from the stream into the
+# caller's buffer, and any() counts into a buffer of `rxbuf` bytes that the reads take
+# from first (the port's ring buffer on a board; any() never counts more than it holds).
+# While bytes wait there, select.poll must not wait on the stream's descriptor, so the
+# UART then offers none and poll asks it through ioctl (asyncio registers anew for every
+# wait, so it always sees which).
 import io
 import select
 from binascii import hexlify, unhexlify
@@ -9,10 +16,11 @@ from binascii import hexlify, unhexlify
 import _hw
 from micropython import const
 
-_PEEK = const(66)  # MSG_PEEK | MSG_DONTWAIT
-_NOWAIT = const(64)  # MSG_DONTWAIT
 _GET_FILENO = const(10)  # stream ioctl that select.poll asks for
 _POLL = const(3)
+_EINVAL = const(22)
+_RXBUF = const(256)  # the esp32 port's default UART receive buffer
+_RXBUF_MIN = const(32)
 
 
 def _hex(buf):
@@ -122,12 +130,17 @@ class UART(io.IOBase):
     RTS = const(1)
     CTS = const(2)
 
-    def __init__(self, id, baudrate=115200, bits=8, parity=None, stop=1, **kw):
+    def __init__(self, id, baudrate=115200, bits=8, parity=None, stop=1, *, rxbuf=_RXBUF,
+                 **kw):
         self._id = id
         self._sock = None
         self._cfg = {"baudrate": 115200, "bits": 8, "parity": None, "stop": 1}
         self._timeout = 0
         self._tchar = 0
+        self._rx = bytearray(max(rxbuf, _RXBUF_MIN))  # what any() counted, not yet read
+        self._mv = memoryview(self._rx)
+        self._r = 0  # next byte to read in _rx
+        self._n = 0  # end of the bytes held in _rx
         self.init(baudrate, bits, parity, stop, **kw)
 
     def init(self, baudrate=None, bits=None, parity=None, stop=None, *, timeout=None,
@@ -160,6 +173,7 @@ class UART(io.IOBase):
         if self._sock is not None:
             self._sock.close()
             self._sock = None
+        self._r = self._n = 0
         _hw.call("uart_deinit", {"u": self._id})
 
     def _open(self):
@@ -168,57 +182,95 @@ class UART(io.IOBase):
         return self._sock
 
     def _wait(self, ms):
-        return bool(self._poll.poll(ms)) if ms else False
+        """Wait up to ms for bytes on the stream; True if some came."""
+        if not ms:
+            return False
+        for _ in self._poll.ipoll(ms):
+            return True
+        return False
+
+    def _fill(self):
+        """Move what the stream has into the receive buffer, as far as it has room."""
+        r, n = self._r, self._n
+        if r == n:
+            self._r = self._n = r = n = 0
+        elif n == len(self._rx):
+            if not r:
+                return
+            self._mv[: n - r] = self._mv[r:n]
+            self._r, self._n, r, n = 0, n - r, 0, n - r
+        try:
+            k = self._open().readinto(self._mv[n:] if n else self._rx)
+        except OSError:
+            return
+        if k:
+            self._n = n + k
 
     def any(self):
+        self._fill()
+        return self._n - self._r
+
+    def _pull(self, buf, at, end):
+        """Bytes into buf[at:end]: held ones first, else from the stream; how many."""
+        r = self._r
+        if r < self._n:
+            k = min(self._n - r, end - at)
+            buf[at : at + k] = self._mv[r : r + k]
+            self._r = r + k
+            return k
         try:
-            return len(self._open().recv(4096, _PEEK))
+            if at:
+                k = self._open().readinto(memoryview(buf)[at:end])
+            else:
+                k = self._open().readinto(buf, end)
         except OSError:
             return 0
-
-    def _take(self, n):
-        try:
-            return self._open().recv(n, _NOWAIT)
-        except OSError:
-            return None
-
-    def read(self, nbytes=-1):
-        if not self.any() and not self._wait(self._timeout):
-            return None
-        if nbytes is None or nbytes < 0:
-            return self._take(4096)
-        out = b""
-        while len(out) < nbytes:
-            got = self._take(nbytes - len(out))
-            if got:
-                out += got
-            elif got == b"" or not self._wait(self._tchar):
-                break
-        return out or None
+        return k or 0
 
     def readinto(self, buf, nbytes=-1):
-        n = len(buf) if nbytes is None or nbytes < 0 else nbytes
-        data = self.read(n)
-        if data is None:
+        end = len(buf) if nbytes is None or nbytes < 0 else min(nbytes, len(buf))
+        got = self._pull(buf, 0, end)
+        if not got and end:
+            if not self._wait(self._timeout):
+                return None
+            got = self._pull(buf, 0, end)
+        while got < end and self._wait(self._tchar):
+            k = self._pull(buf, got, end)
+            if not k:
+                break
+            got += k
+        return got or None
+
+    def read(self, nbytes=-1):
+        if nbytes is None or nbytes < 0:
+            if not self.any() and not self._wait(self._timeout):
+                return None
+            out = b""
+            while self.any():
+                out += self._mv[self._r : self._n]
+                self._r = self._n
+            return out or None
+        buf = bytearray(nbytes)
+        got = self.readinto(buf)
+        if got is None:
             return None
-        _fill(buf, data)
-        return len(data)
+        return bytes(buf) if got == nbytes else bytes(buf[:got])
 
     def readline(self):
         if not self.any() and not self._wait(self._timeout):
             return None
         out = b""
         while True:
-            try:
-                peek = self._open().recv(4096, _PEEK)
-            except OSError:
-                peek = None
-            if peek:
-                i = peek.find(b"\n")
-                out += self._take(len(peek) if i < 0 else i + 1)
+            self._fill()
+            r, n = self._r, self._n
+            if r < n:
+                i = self._rx.find(b"\n", r, n)
+                end = n if i < 0 else i + 1
+                out += self._mv[r:end]
+                self._r = end
                 if i >= 0:
                     break
-            elif peek == b"" or not self._wait(self._tchar):
+            elif not self._wait(self._tchar):
                 break
         return out or None
 
@@ -240,13 +292,15 @@ class UART(io.IOBase):
 
     def ioctl(self, req, arg):
         if req == _GET_FILENO:
+            if self._r < self._n:  # bytes wait here, not on the stream: poll asks _POLL
+                return -_EINVAL
             return self._open().fileno()
         if req == _POLL:
             ready = arg & select.POLLOUT
             if arg & select.POLLIN and self.any():
                 ready |= select.POLLIN
             return ready
-        return -22  # EINVAL
+        return -_EINVAL
 
     def __repr__(self):
         return "UART(" + str(self._id) + ", baudrate=" + str(self._cfg["baudrate"]) + ")"
