@@ -4,8 +4,9 @@ Each member gets the new version hot (over the bus, no reboot), reloads the role
 holds, and must then pass the health check: the group healthy, the member still running
 every role it held, none failed to start, and each such role's `check` method answering.
 A member that fails is rolled back to the version it ran (the copy the host kept at the
-last `up`/rollout) and the rollout stops there: members before it run the new version,
-members after it the old one, and the group keeps working throughout.
+last `up`/rollout) and the rollout stops there. The holders of the roles whose code
+changed go first, so a broken version is caught on the first member that runs it, before
+any standby (which would take the role over) has it; the group keeps working throughout.
 """
 
 from __future__ import annotations
@@ -61,13 +62,30 @@ def _quiet(step: str, detail: str) -> None:
     pass
 
 
-def order(status: GroupStatus) -> list[str]:
-    """Standbys first, role holders next, the leader last: the group keeps its leader and
-    most roles on proven code for as long as possible."""
-    def rank(name: str) -> tuple[int, str]:
-        holds = any(h == name for h in status.roles.values())
-        return (2 if name == status.leader else 1 if holds else 0, name)
+def order(status: GroupStatus, changed: set[str] | None = None) -> list[str]:
+    """Who gets the new code first: the holders of the roles whose code changed (so the
+    new code runs at once, on one member, and a failure stops the rollout before any
+    standby has it), then the standbys, then the other holders; the leader last of its
+    kind, so the group keeps its leader on proven code for as long as possible."""
+    changed = set(status.roles) if changed is None else changed
+
+    def rank(name: str) -> tuple[int, int, str]:
+        held = {r for r, h in status.roles.items() if h == name}
+        first = 0 if held & changed else 1 if not held else 2
+        return (first, 1 if name == status.leader else 0, name)
     return sorted((m.name for m in status.members), key=rank)
+
+
+def changed_roles(manifest: Manifest, old: Path, new: Path) -> set[str]:
+    """Roles any of whose service modules differ between two staged trees."""
+    def files(root: Path, module: str) -> dict[str, bytes]:
+        top = module.split(".")[0]
+        paths = [root / f"{top}.py"] if (root / f"{top}.py").exists() else \
+            sorted((root / top).rglob("*")) if (root / top).is_dir() else []
+        return {str(p.relative_to(root)): p.read_bytes() for p in paths if p.is_file()}
+
+    return {role.name for role in manifest.roles
+            if any(files(old, m) != files(new, m) for m in role.services)}
 
 
 def rollout(group: Group, manifest: Manifest | Path | str | None = None, *,
@@ -90,8 +108,9 @@ def rollout(group: Group, manifest: Manifest | Path | str | None = None, *,
     done: list[MemberRollout] = []
     with tempfile.TemporaryDirectory(prefix="harmonia-rollout-") as tmp:
         tree = stage(manifest, Path(tmp) / "services")
+        plan = order(status, changed_roles(manifest, old_tree, tree))
         version = ""
-        for name in order(status):
+        for name in plan:
             t0 = time.monotonic()
             held = [r for r, h in group.status(versions=False).roles.items() if h == name]
             step("deploy", f"{name}: new code" + (f" (holds {', '.join(held)})" if held else ""))
@@ -115,7 +134,7 @@ def rollout(group: Group, manifest: Manifest | Path | str | None = None, *,
                                       time.monotonic() - t0, problem, True))
             report = RolloutReport(version, previous, tuple(done), time.monotonic() - started)
             if raise_on_failure:
-                rest = [n for n in order(status) if n not in {m.name for m in done}]
+                rest = [n for n in plan if n not in {m.name for m in done}]
                 raise RolloutFailed(
                     f"{name} failed its health check after taking version {version} "
                     f"({problem}); it was rolled back to {previous} and the rollout stopped"
