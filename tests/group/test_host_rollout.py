@@ -43,7 +43,8 @@ def test_a_rollout_updates_every_member_and_a_broken_version_is_rolled_back(
     assert len(second) == 1 and second != {first.version} and status.healthy
     assert group.call("controller")["code"] == 2  # the new code answers, no reboot
 
-    edit(control, "def register(node):\n", "def register(node):\n    raise RuntimeError('broken')\n")
+    broken = "def register(node):\n    raise RuntimeError('broken')\n"
+    edit(control, "def register(node):\n", broken)
     with pytest.raises(RolloutFailed) as caught:
         rollout(group)
     report = caught.value.report
