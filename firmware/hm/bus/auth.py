@@ -73,6 +73,17 @@ class Auth:
         tr[8:16] = d[:8]
         return tr
 
+    def verify(self, node, buf, plen, src, p):
+        """Whether a received frame with the AUTH flag is accepted (from peer p, or None);
+        a refused one is counted in node.drops, a sender's new boot nonce told to discovery."""
+        v = self.check(buf, plen, src)
+        if v >= BAD:
+            node.drops["auth" if v == BAD else "replay"] += 1
+            return False
+        if v == NEW_NONCE and p is not None:
+            node.disc.rebooted(p, self.rx_nonce)
+        return True
+
     def check(self, buf, plen, src):
         """Verdict for a received frame with the AUTH flag (OK, NEW_NONCE, BAD or REPLAY)."""
         if self.key is None:

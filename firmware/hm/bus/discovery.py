@@ -92,26 +92,13 @@ class Discovery:
             b["p"] = link.port
         if probe:
             b["q"] = True
-        r = self.reaches(link)
-        if r:
-            b["r"] = r
-        return b
+        if n.bridge and len(n.links) > 1:
+            from .bridge import reaches
 
-    def reaches(self, link):
-        """Direct peers on other links, which this node bridges to (8.7)."""
-        n = self.node
-        if not n.bridge:
-            return None
-        out = None
-        for k in n.peers:
-            p = n.peers[k]
-            if p.via is None and p.link is not None and p.link is not link and (
-                not (p.link.dgram and link.dgram)
-            ):
-                if out is None:
-                    out = []
-                out.append(k)
-        return out
+            r = reaches(n, link)
+            if r:
+                b["r"] = r
+        return b
 
     def beacon(self, link, probe=False, addr=None):
         """A beacon on link: multicast (UDP), a hello (serial), or unicast to addr."""
@@ -164,7 +151,7 @@ class Discovery:
 
     # ------------------------------------------------------------------ the table
 
-    def _new(self, pid, now):
+    def new(self, pid, now):
         n = self.node
         if len(n.peers) >= n.max_peers:
             n.drops["peers"] += 1
@@ -183,7 +170,7 @@ class Discovery:
         p = n.peers.get(src)
         fresh = p is None
         if fresh:
-            p = self._new(src, now)
+            p = self.new(src, now)
             if p is None:
                 return
         g = v.get
@@ -208,9 +195,13 @@ class Discovery:
         d = g("d")
         changed = not fresh and d != p.digest
         p.digest = d
-        self._reach(p, g("r"), now)
+        r = g("r")
+        if r or p.reach:  # p bridges to other nodes, or did
+            from .bridge import reach
+
+            reach(self, p, r, now)
         if fresh:
-            self._joined(p)
+            self.joined(p)
         elif rebooted:
             self.rebooted(p, o)
         elif changed or renamed:
@@ -218,51 +209,10 @@ class Discovery:
         if g("q") or (fresh and not link.dgram):
             self._answer(link, addr if hops == 0 else None)
 
-    def _reach(self, b, r, now):
-        n = self.node
-        new: list | tuple = ()
-        if type(r) is list:
-            new = [i for i in r if type(i) is int and i != n.id and i != b.id]
-        for i in new:
-            q = n.peers.get(i)
-            if q is None:
-                q = self._new(i, now)
-                if q is None:
-                    continue
-                q.via = b.id
-                q.link = b.link
-                q.addr = b.addr
-                self._joined(q)
-            elif q.via is not None:
-                q.via = b.id
-                q.link = b.link
-                q.addr = b.addr
-                q.seen = now
-        for i in b.reach:
-            if i not in new:
-                q = n.peers.get(i)
-                if q is not None and q.via == b.id:
-                    self.remove(q)
-        b.reach = new
-
-    def _joined(self, p):
+    def joined(self, p):
         n = self.node
         n.ev.refresh(p, True)
         n.publish("bus.join", {"id": p.id, "name": p.name, "link": p.kind()})
-        if p.via is not None and not p.name:
-            asyncio.create_task(self._ask_name(p.id))
-
-    async def _ask_name(self, pid):
-        try:
-            info = await self.node.call(pid, "sys.info", (), 2000)
-        except Exception:
-            return
-        p = self.node.peers.get(pid)
-        if p is not None and type(info) is dict:
-            p.name = info.get("name") or ""
-            p.board = info.get("board") or ""
-            p.version = info.get("version") or ""
-            self.node.ev.refresh(p)  # subscriptions that name this node can be made now
 
     def rebooted(self, p, nonce):
         """p came back with a new boot nonce: its old subscriptions are void, ours are redone."""
@@ -279,13 +229,6 @@ class Discovery:
             self.remove(n.peers[k])
         n.ev.gone(p)
         n.publish("bus.leave", {"id": p.id, "name": p.name, "link": p.kind()})
-
-    def link_down(self, link):
-        n = self.node
-        for k in [k for k in n.peers if n.peers[k].link is link and n.peers[k].via is None]:
-            p = n.peers.get(k)
-            if p is not None:
-                self.remove(p)
 
     # ------------------------------------------------------------------ probes and answers
 

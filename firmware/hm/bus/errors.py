@@ -63,25 +63,3 @@ class BadArgs(BusError):
 
 class Busy(BusError):
     code = BUSY
-
-
-_BY_CODE = (
-    BusError, NoSuchNode, NoSuchService, NoSuchMethod, RemoteError,
-    NotAuthorised, TooLarge, BadArgs, Busy,
-)
-
-
-def from_wire(payload):
-    """The exception for an ERROR payload `[code, type_name, message]`."""
-    if type(payload) is not list or len(payload) < 3 or type(payload[0]) is not int:
-        return RemoteError("malformed error payload", "MalformedError")
-    code = payload[0]
-    cls = _BY_CODE[code] if 0 < code < len(_BY_CODE) else BusError
-    return cls(str(payload[2]), str(payload[1]))
-
-
-def wire_of(code, exc_or_name, message=None):
-    """An ERROR payload: from an exception, or from a type name and a message."""
-    if message is None:
-        return [code, type(exc_or_name).__name__, str(exc_or_name)]
-    return [code, exc_or_name, message]

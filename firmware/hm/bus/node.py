@@ -5,6 +5,8 @@ limited, authenticated, then forwarded (bridging, 8.7) or handed to RPC,
 events or discovery by type. Every frame leaves through `encode` + a link's
 `send`, so sealing and counting live in one place. The work is synchronous
 and uses preallocated buffers; only method calls and timers run as tasks.
+What a node may never need is imported on first use: `auth` with a group key,
+`call` at its first call, `bridge` with a second link or a bridge in sight.
 """
 
 import time
@@ -12,7 +14,6 @@ from hashlib import sha256
 
 from micropython import const
 
-from hm.codec.crc import crc16
 from hm.codec.errors import CodecError, CrcError
 from hm.codec.frame import (
     BROADCAST,
@@ -32,15 +33,14 @@ from hm.codec.frame import (
 )
 from hm.codec.mpack import pack_into, unpack
 
-from . import VERSION, auth
+from . import VERSION
 from .discovery import Discovery
-from .errors import NO_NODE, NOT_AUTHORISED
+from .errors import NOT_AUTHORISED
 from .events import Events
 from .registry import Registry
 from .rpc import Rpc
 
 _HDR = const(19)
-_MAX_HOPS = const(7)
 
 _ticks = time.ticks_ms
 _diff = time.ticks_diff
@@ -83,7 +83,11 @@ class Node:
         self.version = VERSION
         self.id = node_id(uid)
         self.nonce = _random32()
-        self.auth = auth.Auth(auth.parse_key(key), self.nonce)
+        self.auth = None  # open mode
+        if key:
+            from . import auth
+
+            self.auth = auth.Auth(auth.parse_key(key), self.nonce)
         self.log = log
         self.bridge = bridge
         self.rate = rate
@@ -110,6 +114,8 @@ class Node:
         self.started = _ticks()
         self.reg = Registry()
         self.rpc = Rpc(self)
+        self.calls = None  # the calling side (hm.bus.call), made by the first call
+        self.call_slots = 16  # calls in flight at most
         self.ev = Events(self)
         self.disc = Discovery(self)
         self.reg.on_change = self.disc.changed
@@ -125,7 +131,7 @@ class Node:
         """Open the links and start discovery (call inside the running event loop)."""
         import asyncio
 
-        if self.auth.key is None:
+        if self.auth is None:
             self.log("hm.bus: OPEN MODE - no group key, frames are neither signed nor checked")
         for link in self.links:
             self._tasks.append(asyncio.create_task(link.run()))
@@ -149,7 +155,12 @@ class Node:
 
     async def call(self, node, method, args=(), timeout=3000):
         """Call "service.method"(*args) on node (id or name); the result or a BusError."""
-        return await self.rpc.call(node, method, args, timeout)
+        c = self.calls
+        if c is None:
+            from .call import Calls
+
+            c = self.calls = Calls(self)
+        return await c.call(node, method, args, timeout)
 
     def subscribe(self, topic, callback, node=None):
         """callback(topic, value, src) for each "service.event" from node (id/name) or any;
@@ -178,16 +189,17 @@ class Node:
 
     def stats(self):
         rpc = self.rpc
+        c = self.calls
         return {
             "frames_in": self.st["in"],
             "frames_out": self.st["out"],
             "forwarded": self.st["fwd"],
             "drops": dict(self.drops),
-            "queues": {"calls": len(rpc.pend), "serving": rpc.running,
+            "queues": {"calls": len(c.pend) if c else 0, "serving": rpc.running,
                        "subscribers": self.ev.count()},
-            "pool": {"call_slots": rpc.slots, "cache": len(rpc.cache), "peers": len(self.peers),
-                     "peer_slots": self.max_peers, "tx": len(self.tx)},
-            "retransmits": rpc.retx,
+            "pool": {"call_slots": self.call_slots, "cache": rpc.size,
+                     "peers": len(self.peers), "peer_slots": self.max_peers, "tx": len(self.tx)},
+            "retransmits": c.retx if c else 0,
             "executed": rpc.executed,
             "reply_cache_hits": rpc.hits,
             "links": {ln.name: ln.state() for ln in self.links},
@@ -204,10 +216,11 @@ class Node:
         buf = self.tx
         end = _HDR if value is None else pack_into(buf, _HDR, value)
         plen = end - _HDR
-        if keyed and self.auth.key is not None:
+        a = self.auth
+        if keyed and a is not None:
             flags |= F_AUTH
             pack_header(buf, typ, flags, seq, self.id, dst, svc, mth, plen)
-            tr = self.auth.seal(buf, end)
+            tr = a.seal(buf, end)
             return seal_into(buf, typ, flags, seq, self.id, dst, svc, mth, plen, tr)
         return seal_into(buf, typ, flags & ~F_AUTH, seq, self.id, dst, svc, mth, plen, None)
 
@@ -276,15 +289,15 @@ class Node:
         flags = h[2]
         typ = h[1]
         nonce = 0
+        a = self.auth
         if flags & F_AUTH:
-            v = self.auth.check(buf, plen, src)
-            if v >= auth.BAD:
-                self.drops["auth" if v == auth.BAD else "replay"] += 1
+            if a is None:  # open mode: a keyed frame it cannot check
+                self.drops["auth"] += 1
                 return
-            nonce = self.auth.rx_nonce
-            if v == auth.NEW_NONCE and p is not None:
-                self.disc.rebooted(p, nonce)
-        elif self.auth.key is not None:
+            if not a.verify(self, buf, plen, src, p):
+                return
+            nonce = a.rx_nonce
+        elif a is not None:
             self.drops["auth"] += 1
             if typ == T_REQUEST and h[5] == self.id:
                 self._refuse(link, addr, h)
@@ -293,7 +306,12 @@ class Node:
             nonce = p.nonce
         dst = h[5]
         if dst != self.id and dst != 0 and dst != BROADCAST:
-            self._forward(link, buf, n, h, addr)
+            if self.bridge:
+                from .bridge import forward
+
+                forward(self, link, buf, n, h, addr)
+            else:
+                self.drops["route" if flags >> 5 < 7 else "hops"] += 1
             return
         link.heard(src)
         if p is not None:
@@ -312,7 +330,10 @@ class Node:
                     self.drops["codec"] += 1
                     return
             if typ in (T_RESPONSE, T_ERROR):
-                self.rpc.answer(h, v)
+                if self.calls is not None:
+                    self.calls.answer(h, v)
+                else:
+                    self.drops["late"] += 1
             elif typ == T_EVENT:
                 self.ev.on_event(src, h[6], h[7], v)
             elif typ == T_BEACON:
@@ -327,27 +348,6 @@ class Node:
         msg = self.name + " needs authenticated frames: give the caller the group key"
         self.send(T_ERROR, h[4], h[6], h[7], h[3], [NOT_AUTHORISED, "NotAuthorised", msg],
                   0, link, addr, False)
-
-    def _forward(self, link, buf, n, h, addr):
-        hops = h[2] >> 5
-        p = self.route(h[5]) if self.bridge else None
-        if p is None or p.link is None or p.link is link or hops >= _MAX_HOPS:
-            self.drops["hops" if hops >= _MAX_HOPS else "route"] += 1
-            if h[1] == T_REQUEST and self.bridge:
-                msg = f"no route to node {h[5]:08x}"
-                self.send(T_ERROR, h[4], h[6], h[7], h[3], [NO_NODE, "NoSuchNode", msg],
-                          0, link, addr)
-            return
-        # forwarded verbatim (8.7): only the hop count and the CRC change
-        fw = self.tx
-        if buf is not fw:
-            fw[:n] = buf
-        fw[2] = (fw[2] & 0x1F) | ((hops + 1) << 5)
-        c = crc16(fw, n - 2)
-        fw[n - 2] = c >> 8
-        fw[n - 1] = c & 0xFF
-        if self.out(p.link, fw, n, p.addr):
-            self.st["fwd"] += 1
 
     def uptime(self):
         return _diff(_ticks(), self.started)

@@ -1,47 +1,25 @@
-# ruff: noqa: UP031, UP041  (% formatting and asyncio.TimeoutError exist on every port)
-"""RPC across nodes (protocol.md 8.4): the calling side and the serving side.
+# ruff: noqa: UP031  (% formatting exists on every port)
+"""RPC across nodes (protocol.md 8.4), the serving side (the calling side is `call`).
 
-Calls get a 16-bit request id (`seq`) and a slot from a fixed pool; over a
-datagram link the request is sent again with F_RETRY after 50, 100, 200 ms...
-until the timeout. The server keeps a small ring of `(src, nonce, seq)` ->
-answer, so a retried request is answered from it and never runs twice.
+The server keeps a small ring of `(src, nonce, seq)` -> answer, so a request
+retried over a datagram link is answered from it and never runs twice.
 """
 
 import asyncio
-import time
 
 from micropython import const
 
 from hm.codec.errors import CodecError, OversizeError
-from hm.codec.frame import F_RETRY, T_ERROR, T_REQUEST, T_RESPONSE, ident
+from hm.codec.frame import F_RETRY, T_ERROR, T_RESPONSE
 from hm.codec.mpack import unpack
 
-from .errors import (
-    BAD_ARGS,
-    BUSY,
-    NO_METHOD,
-    NO_SERVICE,
-    REMOTE,
-    TOO_LARGE,
-    BadArgs,
-    BusError,
-    Busy,
-    CallTimeout,
-    NoSuchMethod,
-    NoSuchNode,
-    NoSuchService,
-    RemoteError,
-    TooLarge,
-    from_wire,
-)
+from .errors import BAD_ARGS, BUSY, NO_METHOD, NO_SERVICE, REMOTE, TOO_LARGE, BusError
 
 TYPE_CHECKING = const(False)
 if TYPE_CHECKING:
     from collections.abc import Coroutine
 
 _HDR = const(19)
-_FIRST_RETRY = const(50)
-_MAX_GAP = const(1000)
 _KEEP = const(512)  # answers larger than this are cached only while they are the newest
 
 
@@ -52,149 +30,38 @@ async def _coro():
 CORO: type[Coroutine] = type(_coro())  # what calling an async def returns (a generator here)
 
 
-class _Slot:
-    def __init__(self):
-        self.ev = asyncio.Event()
-        self.dst = 0
-        self.svc = 0
-        self.mth = 0
-        self.typ = 0
-        self.val = None
-
-
-def _split(method):
-    dot = method.rfind(".")
-    if dot <= 0 or dot == len(method) - 1:
-        raise BadArgs("name the call as 'service.method', e.g. 'sys.info'")
-    return method[:dot], method[dot + 1 :]
+# A reply cache entry: _E slots of one flat list (no list object per entry), at these offsets.
+_SRC = const(0)
+_NONCE = const(1)
+_SEQ = const(2)
+_DONE = const(3)
+_TYPE = const(4)
+_SVC = const(5)
+_MTH = const(6)
+_VAL = const(7)
+_BIG = const(8)
+_E = const(9)
 
 
 class Rpc:
-    def __init__(self, node, slots=16, cache=16, max_running=8):
+    def __init__(self, node, cache=16, max_running=8):
         self.node = node
-        self.slots = slots
-        self._free = []  # slots made on demand, up to `slots`, and kept for reuse
-        self._made = 0
-        self.pend = {}
-        # reply cache ring: [src, nonce, seq, done, type, svc, mth, value, big]
-        self.cache: list[list] = [[0, 0, -1, 0, 0, 0, 0, None, 0] for _ in range(cache)]
+        self.size = cache
+        # the reply cache ring, entry i at cache[i * _E:]
+        self.cache: list = [0, 0, -1, 0, 0, 0, 0, None, 0] * cache
         self._ci = 0
         self.running = 0
         self.max_running = max_running
-        self.retx = 0
         self.executed = 0
         self.hits = 0
-        self._ids = {}
-
-    # ------------------------------------------------------------------ calling
-
-    def ids(self, method):
-        """(svc id, mth id) of "service.method", cached."""
-        t = self._ids.get(method)
-        if t is None:
-            s, m = _split(method)
-            if len(self._ids) >= 32:
-                self._ids.clear()
-            t = self._ids[method] = (ident(s), ident(m))
-        return t
-
-    async def call(self, node, method, args, timeout):
-        n = self.node
-        svc, mth = self.ids(method)
-        if node == n.id or node == n.name:
-            return await self.local(svc, mth, args)
-        p = n.peer(node)
-        if p is None:
-            raise NoSuchNode("no node %s on the bus: check bus.peers()" % node)
-        if self._free:
-            c = self._free.pop()
-        elif self._made < self.slots:
-            self._made += 1
-            c = _Slot()
-        else:
-            raise Busy("%d calls are outstanding: wait for some to finish" % self.slots)
-        dst = p.id
-        seq = n.next_seq()
-        while seq in self.pend:
-            seq = n.next_seq()
-        c.dst = dst
-        c.svc = svc
-        c.mth = mth
-        c.typ = 0
-        c.val = None
-        c.ev.clear()
-        self.pend[seq] = c
-        try:
-            self._send(dst, svc, mth, seq, args, 0, method)
-            r = n.route(dst)
-            dgram = r is not None and r.link is not None and r.link.dgram
-            deadline = time.ticks_add(time.ticks_ms(), timeout)
-            gap = _FIRST_RETRY
-            while not c.typ:
-                left = time.ticks_diff(deadline, time.ticks_ms())
-                if left <= 0:
-                    raise CallTimeout("%s on %s: no answer within %d ms" % (method, node, timeout))
-                try:
-                    await asyncio.wait_for_ms(c.ev.wait(), gap if dgram and gap < left else left)
-                except asyncio.TimeoutError:
-                    if dgram and not c.typ and time.ticks_diff(deadline, time.ticks_ms()) > 0:
-                        self._send(dst, svc, mth, seq, args, F_RETRY, method)
-                        self.retx += 1
-                    gap = gap * 2 if gap < _MAX_GAP else _MAX_GAP
-        finally:
-            del self.pend[seq]
-            self._free.append(c)
-        if c.typ == T_RESPONSE:
-            return c.val
-        raise from_wire(c.val)
-
-    def _send(self, dst, svc, mth, seq, args, flags, method):
-        try:
-            self.node.send(T_REQUEST, dst, svc, mth, seq, args, flags)
-        except OversizeError:
-            raise TooLarge(
-                method + ": the arguments do not fit in one frame; send less per call"
-            ) from None
-        except CodecError as e:
-            raise BadArgs(method + ": an argument has no wire form (" + str(e) + ")") from None
-
-    async def local(self, svc, mth, args):
-        """A call to this node: the same lookup and errors, no frames."""
-        s = self.node.reg.by_id.get(svc)
-        if s is None:
-            raise NoSuchService("no such service on this node")
-        m = s.methods.get(mth)
-        if m is None:
-            raise NoSuchMethod(s.name + " has no such method")
-        try:
-            r = m[1](*args)
-            if type(r) is CORO:
-                r = await r
-        except BusError:
-            raise
-        except Exception as e:
-            raise RemoteError(str(e), type(e).__name__) from None
-        return r
-
-    def answer(self, h, v):
-        """A RESPONSE or ERROR frame (header list h, payload v)."""
-        c = self.pend.get(h[3])
-        if c is None or c.typ or c.svc != h[6] or c.mth != h[7] or (
-            h[4] != c.dst and h[1] != T_ERROR
-        ):
-            self.node.drops["late"] += 1
-            return
-        c.typ = h[1]
-        c.val = v
-        c.ev.set()
-
-    # ------------------------------------------------------------------ serving
 
     def _find(self, src, nonce, seq):
-        for e in self.cache:
-            if e[2] == seq and e[0] == src and e[1] == nonce:
+        """The cache entry of request (src, nonce, seq), or -1."""
+        c = self.cache
+        for e in range(0, len(c), _E):
+            if c[e + _SEQ] == seq and c[e + _SRC] == src and c[e + _NONCE] == nonce:
                 return e
-        return None
+        return -1
 
     def serve(self, link, addr, h, buf, plen, nonce):
         """One authenticated REQUEST for this node."""
@@ -202,12 +69,13 @@ class Rpc:
         seq = h[3]
         svc = h[6]
         mth = h[7]
+        c = self.cache
         if h[2] & F_RETRY:
             e = self._find(src, nonce, seq)
-            if e is not None:
+            if e >= 0:
                 self.hits += 1
-                if e[3]:
-                    self._reply(e, link, addr, e[4], e[7])
+                if c[e + _DONE]:
+                    self._reply(e, link, addr, c[e + _TYPE], c[e + _VAL])
                 return  # still running: its answer goes out when it is done
         n = self.node
         s = n.reg.by_id.get(svc)
@@ -238,15 +106,15 @@ class Rpc:
                 return self._error(link, addr, h, BAD_ARGS, "BadArgs",
                                    "%s.%s takes a list of arguments of its shape" % (s.name, m[0]))
             args = a
-        e = self.cache[self._ci]
-        self._ci = (self._ci + 1) % len(self.cache)
-        e[0] = src
-        e[1] = nonce
-        e[2] = seq
-        e[3] = 0
-        e[5] = svc
-        e[6] = mth
-        e[7] = None
+        e = self._ci * _E
+        self._ci = (self._ci + 1) % self.size
+        c[e + _SRC] = src
+        c[e + _NONCE] = nonce
+        c[e + _SEQ] = seq
+        c[e + _DONE] = 0
+        c[e + _SVC] = svc
+        c[e + _MTH] = mth
+        c[e + _VAL] = None
         n.caller = src
         n.caller_nonce = nonce
         try:
@@ -269,27 +137,30 @@ class Rpc:
             t = T_ERROR
         finally:
             self.running -= 1
-        if e[0] == src and e[2] == seq:  # the ring has not moved past this entry
+        c = self.cache
+        if c[e + _SRC] == src and c[e + _SEQ] == seq:  # the ring has not moved past this entry
             self._done(e, link, addr, t, r)
 
     def _done(self, e, link, addr, typ, val):
         self.executed += 1
         typ, val, size = self._reply(e, link, addr, typ, val)
+        c = self.cache
         if size > _KEEP:
-            for o in self.cache:
-                if o[8] and o is not e:
-                    o[7] = [REMOTE, "ReplyExpired", "the answer was too large to keep"]
-                    o[4] = T_ERROR
-                    o[8] = 0
-        e[3] = 1
-        e[4] = typ
-        e[7] = val
-        e[8] = 1 if size > _KEEP else 0
+            for o in range(0, len(c), _E):
+                if c[o + _BIG] and o != e:
+                    c[o + _VAL] = [REMOTE, "ReplyExpired", "the answer was too large to keep"]
+                    c[o + _TYPE] = T_ERROR
+                    c[o + _BIG] = 0
+        c[e + _DONE] = 1
+        c[e + _TYPE] = typ
+        c[e + _VAL] = val
+        c[e + _BIG] = 1 if size > _KEEP else 0
 
     def _reply(self, e, link, addr, typ, val):
         """Send an answer for cache entry e; returns what was sent (type, value, frame size)."""
         n = self.node
-        src, seq, svc, mth = e[0], e[2], e[5], e[6]
+        c = self.cache
+        src, seq, svc, mth = c[e + _SRC], c[e + _SEQ], c[e + _SVC], c[e + _MTH]
         try:
             k = n.encode(typ, src, svc, mth, seq, val)
         except OversizeError:

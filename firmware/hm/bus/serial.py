@@ -44,6 +44,21 @@ def _gather(src, i: int, n: int, dst, m: int) -> int:
     return i
 
 
+def uart(spec):
+    """An opener for /hm.json's serial entry {uart, baud, tx, rx}: machine.UART on it."""
+
+    def opener():
+        import machine
+
+        kw = {}
+        for k in ("tx", "rx"):
+            if k in spec:
+                kw[k] = spec[k]
+        return machine.UART(spec.get("uart", 1), spec.get("baud", 921600), **kw)
+
+    return opener
+
+
 class SerialLink:
     kind = "serial"
     dgram = False
@@ -105,8 +120,16 @@ class SerialLink:
                 self.errors += 1
                 self.node.log("hm.bus: " + self.name + " failed: " + repr(e))
             self.close()
-            self.node.disc.link_down(self)
+            self._down()
             await asyncio.sleep_ms(200)
+
+    def _down(self):
+        """The port failed: the peer on it, and the nodes it bridged to, are gone."""
+        n = self.node
+        for k in [k for k in n.peers if n.peers[k].link is self and n.peers[k].via is None]:
+            p = n.peers.get(k)
+            if p is not None:
+                n.disc.remove(p)
 
     def _feed(self, k):
         c = self._chunk

@@ -21,49 +21,19 @@ _BUDGET = const(3000)  # bytes of lines in one tail() answer; a frame holds 4096
 _t0 = time.ticks_ms()
 
 
-class Ring:
-    """The last `size` lines, preallocated slots reused in turn."""
-
-    def __init__(self, size=_SIZE):
-        self.size = size if size > 0 else 1
-        self.lines = [(0, 0, "")] * self.size  # slots, reused in turn
-        self.seq = 0
-
-    def add(self, ms, text):
-        self.seq += 1
-        line = (self.seq, ms, text)
-        self.lines[self.seq % self.size] = line
-        return line
-
-    def tail(self, n, before=0):
-        """Up to n lines older than seq `before` (0: the newest), oldest first, no more
-        than fit one answer frame; ask again with the first seq to page back."""
-        size = self.size
-        s = self.seq if before <= 0 or before > self.seq else before - 1
-        oldest = self.seq - size + 1
-        out: list = []
-        used = 0
-        while s >= oldest and s > 0 and len(out) < n:
-            line = self.lines[s % size]
-            used += len(line[2].encode()) + 12
-            if used > _BUDGET:
-                break
-            out.append(line)
-            s -= 1
-        out.reverse()
-        return out
-
-
-_ring = Ring()
+_lines: list = [None] * _SIZE  # line seq is in slot seq % len(_lines); a line: (seq, ms, text)
+_seq = 0  # lines since boot
 _node = None
 _busy = False
 
 
 def _record(text):
-    global _busy
+    global _busy, _seq
     if len(text) > _MAX_TEXT:
         text = text[:_MAX_TEXT]
-    line = _ring.add(time.ticks_diff(time.ticks_ms(), _t0), text)
+    _seq += 1
+    line = (_seq, time.ticks_diff(time.ticks_ms(), _t0), text)
+    _lines[_seq % len(_lines)] = line
     if _node is None or _busy:
         return  # no bus yet, or a line logged while publishing one
     _busy = True
@@ -84,19 +54,36 @@ def log(*parts):
 
 class LogService:
     def tail(self, n=20, before=0):
-        return _ring.tail(int(n), int(before))
+        """Up to n lines older than seq `before` (0: the newest), oldest first, no more
+        than fit one answer frame; ask again with the first seq to page back."""
+        n = int(n)
+        before = int(before)
+        size = len(_lines)
+        s = _seq if before <= 0 or before > _seq else before - 1
+        oldest = _seq - size + 1
+        out: list = []
+        used = 0
+        while s >= oldest and s > 0 and len(out) < n:
+            line = _lines[s % size]
+            used += len(line[2].encode()) + 12
+            if used > _BUDGET:
+                break
+            out.append(line)
+            s -= 1
+        out.reverse()
+        return out
 
 
 def register(node):
-    global _node, _ring
+    global _node, _lines
     if _node is node:
         return  # already offered (hm.app does; "hm.services.log" in services is harmless)
-    size = (getattr(node, "cfg", None) or {}).get("log_lines", _SIZE)
-    if size != _ring.size:
-        old = _ring
-        _ring = Ring(size)
-        for line in old.tail(size):
-            _ring.add(line[1], line[2])
+    size = max(1, node.cfg.get("log_lines", _SIZE))
+    if size != len(_lines):  # keep the lines logged so far, under their numbers
+        old = _lines
+        _lines = [None] * size
+        for s in range(max(1, _seq - min(size, len(old)) + 1), _seq + 1):
+            _lines[s % size] = old[s % len(old)]
     own = node.log
 
     def node_log(msg):
