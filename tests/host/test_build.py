@@ -51,6 +51,21 @@ def test_viper_code_compiles_for_each_arch(tmp_path: Path) -> None:
     assert len(result.files) == 2 * len(boards.archs())
 
 
+def test_excluded_top_level_folders_are_left_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    src = _firmware(tmp_path / "fw", {"hm/__init__.py": "", "hm/lib/x.py": "",
+                                      "lib/busio.py": "", "main.py": ""})
+    assert [p.as_posix() for p in build.find_sources(src, ("lib",))] == [
+        "hm/__init__.py", "hm/lib/x.py", "main.py"]
+    monkeypatch.setenv("HARMONIA_CACHE", str(tmp_path / "cache"))
+    whole = build.cached_build("x64", src)
+    framework = build.cached_build("x64", src, exclude=(build.BOARD_LIB,))
+    assert whole != framework
+    assert (whole / "lib" / "busio.mpy").is_file()
+    assert not (framework / "lib").exists() and (framework / "hm" / "lib" / "x.mpy").is_file()
+
+
 def test_build_for_one_arch_only(tmp_path: Path) -> None:
     src = _firmware(tmp_path / "fw", {"hm/__init__.py": "x = 1\n"})
     result = build.build_firmware(tmp_path / "out", ["armv6m"], source_dir=src)

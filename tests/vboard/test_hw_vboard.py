@@ -95,3 +95,32 @@ def test_a_simulated_chip_attached_by_name_answers_a_real_driver(tmp_path: Path)
         assert board.exec(code + "print(mcp.temperature)").strip() == "22.75"
         room.set(temperature=-3.5)
         assert board.exec("print(mcp.temperature)").strip() == "-3.5"
+
+
+def _imports(names: tuple[str, ...]) -> str:
+    """Board code: each module's file, or `no NAME` where it does not import."""
+    return (
+        "import hm\n"
+        f"for name in {names!r}:\n"
+        "    try:\n"
+        "        print(__import__(name).__file__)\n"
+        "    except ImportError:\n"
+        "        print('no', name)\n"
+    )
+
+
+def test_a_board_has_the_framework_built_in_and_no_lib_until_one_is_put_on_it(
+    tmp_path: Path,
+) -> None:
+    """Built in (the import path from the host) is only what a board has frozen: `hm`.
+    The CircuitPython layer comes like any firmware, on the board's filesystem."""
+    board = VirtualBoard("fresh", state_dir=tmp_path / "state")
+    built_in = "import os, sys\nprint(sorted(set(n for p in sys.path if p.startswith('/.hm') " \
+        "for n in os.listdir(p))))"
+    with board:
+        assert board.exec(_imports(("busio", "board"))).split() == ["no", "busio", "no", "board"]
+        assert "'hm'" in board.exec(built_in) and "'lib'" not in board.exec(built_in)
+    board.write_files(board_lib(tmp_path, board.profile_name, []))
+    with board:
+        assert board.exec(_imports(("busio", "board"))).split() == [
+            "/lib/busio.mpy", "/lib/board.mpy"]

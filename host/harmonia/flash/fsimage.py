@@ -1,5 +1,9 @@
-"""The filesystem a board starts with: the compiled framework and its `/hm.json`,
-as a littlefs2 image laid out the way MicroPython's `vfs.VfsLfs2` mounts it."""
+"""The filesystem a board starts with: the compiled framework, its pin table and its
+`/hm.json`, as a littlefs2 image laid out the way MicroPython's `vfs.VfsLfs2` mounts it.
+
+Everything goes under `/lib`, on every port's sys.path: `hm/` as a package, and the
+firmware's own `lib/` (the CircuitPython layer: busio, board, ...) as top-level modules,
+next to `/lib/_boardpins.py`, the board's pin table (docs/circuitpython.md)."""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from pathlib import Path
 from littlefs import LittleFS
 
 from ..boards import BoardProfile
+from ..build import BOARD_LIB
 from .model import CONFIG_PATH, BoardConfig
 
 FRAMEWORK_DIR = "/lib"  # on sys.path of every MicroPython port
@@ -43,17 +48,32 @@ def framework_files(
 
 def _tree(root: Path) -> dict[str, bytes]:
     return {
-        f"{FRAMEWORK_DIR}/{p.relative_to(root).as_posix()}": p.read_bytes()
+        board_path(p.relative_to(root).as_posix()): p.read_bytes()
         for p in sorted(root.rglob("*"))
         if p.is_file()
     }
 
 
+def board_path(rel: str) -> str:
+    """Where a file of the compiled firmware tree goes: `hm/app.mpy` -> `/lib/hm/app.mpy`,
+    `lib/busio.mpy` -> `/lib/busio.mpy` (imported as `busio`)."""
+    head, _, rest = rel.partition("/")
+    return f"{FRAMEWORK_DIR}/{rest if head == BOARD_LIB and rest else rel}"
+
+
 def board_files(
     profile: BoardProfile, config: BoardConfig, framework: Mapping[str, bytes]
 ) -> dict[str, bytes]:
-    """Everything the board's filesystem starts with."""
-    return {**framework, CONFIG_PATH: config.to_json(profile.name)}
+    """Everything the board's filesystem starts with: the framework, the pin table the
+    CircuitPython layer reads (per board: boards of one arch differ in pins) and the
+    board's config."""
+    from ..drivers import BOARD_PINS, board_pins_module
+
+    return {
+        **framework,
+        f"/{BOARD_PINS}": board_pins_module(profile).encode(),
+        CONFIG_PATH: config.to_json(profile.name),
+    }
 
 
 def build_image(profile: BoardProfile, files: Mapping[str, bytes]) -> bytes:

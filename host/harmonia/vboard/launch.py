@@ -103,7 +103,9 @@ def _configure(board: VirtualBoard, profile: BoardProfile, address: str) -> None
         fs_block_size=profile.fs_block_size,
         machine=f"{profile.name} (Harmonia virtual board) with {profile.march}",
         micropython=paths.micropython_exe(),
-        firmware_dir=str(build.cached_build(VIRTUAL_MARCH)),
+        # what a board has built in: the framework, not its /lib (deploy and flash put
+        # that on the board's filesystem, as on a real one)
+        firmware_dir=str(build.cached_build(VIRTUAL_MARCH, exclude=(build.BOARD_LIB,))),
         profile_data=asdict(profile),
     )
     write_atomic(bd.config, config.to_json())
