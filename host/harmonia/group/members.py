@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -29,13 +30,16 @@ def config_digest(config: dict[str, object]) -> str:
 
 
 def virtual_boards(manifest: Manifest, state_dir: Path, state: GroupState, key: bytes | None,
-                   *, detach: bool, step: Step) -> tuple[dict[str, VirtualBoard], list[str]]:
+                   *, detach: bool, step: Step
+                   ) -> tuple[dict[str, VirtualBoard], list[str], dict[str, int]]:
     """Every virtual member running with its current /hm.json; returns the boards and
-    what was done (empty: nothing changed). A board of the same name that the group did
+    what was done (empty: nothing changed) and, for each board started here, where its
+    console transcript begins (for wait_started). A board of the same name that the group did
     not start is an error, never taken over."""
     boards: dict[str, VirtualBoard] = {}
     to_start: list[VirtualBoard] = []
     actions: list[str] = []
+    started: dict[str, int] = {}
     configs = dict(state.configs)
     for member in (m for m in manifest.members if m.virtual):
         config = board_config(manifest, member, key)
@@ -60,6 +64,7 @@ def virtual_boards(manifest: Manifest, state_dir: Path, state: GroupState, key: 
         assert member.board is not None
         board = VirtualBoard(member.name, member.board, state_dir=state_dir, detach=detach)
         board.write_files({"main.py": MAIN_PY, "hm.json": json.dumps(config)})
+        started[member.name] = board.console_mark()
         configs[member.name] = digest
         boards[member.name] = board
         to_start.append(board)
@@ -76,7 +81,7 @@ def virtual_boards(manifest: Manifest, state_dir: Path, state: GroupState, key: 
             if board.name not in state.boards:
                 state.boards.append(board.name)
     state.configs = configs
-    return boards, actions
+    return boards, actions, started
 
 
 def hardware(board: VirtualBoard) -> HardwareClient:
@@ -106,7 +111,7 @@ def _device_text(member: Member, device: Device) -> str:
 
 
 def wire_links(manifest: Manifest, boards: dict[str, VirtualBoard], state: GroupState,
-               step: Step) -> list[str]:
+               step: Step, started: dict[str, int]) -> list[str]:
     """Make each [[links]] cable between virtual members that does not exist yet. A link
     lives in member a's hardware hub, so it lasts as long as a's supervisor does."""
     actions: list[str] = []
@@ -115,8 +120,8 @@ def wire_links(manifest: Manifest, boards: dict[str, VirtualBoard], state: Group
         if link.a not in boards or link.b not in boards:
             continue  # a cable to a real board is real
         a, b = boards[link.a], boards[link.b]
-        for board in (a, b):
-            board.wait_for_output("hm: node", timeout=15)
+        for board in (a, b):  # a cable made before the bus opens its UART may not come up
+            wait_started(board, started.get(board.name, 0))
         pid = a.status().pid
         old = next((x for x in state.links if _same(x, link)), None)
         if old is not None and old.get("pid") == pid and _alive(a, int(str(old["id"]))):
@@ -130,6 +135,28 @@ def wire_links(manifest: Manifest, boards: dict[str, VirtualBoard], state: Group
         actions.append(f"wired {link.a} UART {link.a_uart} to {link.b} UART {link.b_uart}")
     state.links = kept
     return actions
+
+
+def wait_started(board: VirtualBoard, since: int = 0, timeout: float = 15.0) -> None:
+    """Wait until the board's bus runs ("hm: node" on its console); GroupError, with the
+    board's last words, when it does not, at once when main.py ended in a traceback."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            text = board.dir.console_log.read_bytes()[since:].decode("utf-8", "replace")
+        except FileNotFoundError:
+            text = ""
+        if "hm: node" in text:
+            return
+        ended = "Traceback" in text and text.rstrip().endswith(">>>")
+        if ended or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    tail = text[-600:].strip()
+    hint = (" It ran out of memory: its profile's heap is too small for the firmware."
+            if "MemoryError" in tail else "")
+    what = "stopped with an error" if ended else f"did not start its bus within {timeout:g} s"
+    raise GroupError(f"member {board.name} {what}.{hint} Its console ends with:\n{tail}")
 
 
 def _same(saved: dict[str, object], link: Link) -> bool:

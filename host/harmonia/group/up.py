@@ -81,10 +81,11 @@ def up(manifest: Manifest | Path | str, *, state_dir: Path | str | None = None,
     boards: dict[str, VirtualBoard] = {}
     bus: SyncBus | None = None
     try:
-        boards, actions = virtual_boards(manifest, sd, state, key, detach=detach, step=step)
+        boards, actions, marks = virtual_boards(manifest, sd, state, key, detach=detach,
+                                                step=step)
         gdir.save(state)  # from here `down` finds the boards, whatever happens next
         actions += wire_devices(manifest, boards, step)
-        actions += wire_links(manifest, boards, state, step)
+        actions += wire_links(manifest, boards, state, step, marks)
         gdir.save(state)
         bus = open_bus(BusOptions(port=manifest.port, key=key, name=f"harmonia-{manifest.name}"))
         _join(bus, manifest, step, join_timeout)
