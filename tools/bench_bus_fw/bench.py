@@ -16,6 +16,7 @@ class Bench:
         self._got = 0
         self._t0 = self._t1 = 0
         self._peak = 0
+        self._watch = None
         node.subscribe("bus.join", self._join, node.id)
         node.subscribe("bus.leave", self._leave, node.id)
 
@@ -46,6 +47,19 @@ class Bench:
             total += us
             worst = us if us > worst else worst
         return [_pct(bins, n, 50), _pct(bins, n, 99), worst, total // n]
+
+    async def load(self, node, n, conc):
+        """n calls of bench.nop on node, conc of them in flight; returns n."""
+        left = [n]
+
+        async def worker():
+            call = self._n.call
+            while left[0] > 0:
+                left[0] -= 1
+                await call(node, "bench.nop", (1,), 2000)
+
+        await asyncio.gather(*[worker() for _ in range(conc)])
+        return n
 
     async def rate(self, node, ms, conc):
         """Calls completed per second with conc callers in flight for ms."""
@@ -99,13 +113,31 @@ class Bench:
             self._peak = a
         return [a, gc.mem_free(), self._peak]
 
-    async def sample(self, ms, every):
-        """Sample the live heap every `every` ms for `ms` ms; the peak."""
-        end = time.ticks_add(time.ticks_ms(), ms)
-        while time.ticks_diff(end, time.ticks_ms()) > 0:
+    def watch(self, every):
+        """Sample the live heap every `every` ms from now on, until peak() is asked."""
+        self._peak = 0
+        if self._watch is None:
+            self._watch = asyncio.create_task(self._sampling(every))
+        return True
+
+    async def _sampling(self, every):
+        while True:
             self.heap()
             await asyncio.sleep_ms(every)
+
+    def peak(self):
+        """Stop watching; the peak live heap seen."""
+        if self._watch is not None:
+            self._watch.cancel()
+            self._watch = None
+        self.heap()
         return self._peak
+
+    def modules(self):
+        """The modules loaded, by name."""
+        import sys
+
+        return sorted(sys.modules)
 
 
 def _pct(bins, n, p):
@@ -120,6 +152,6 @@ def _pct(bins, n, p):
 
 def register(node):
     node.register("bench", Bench(node), "1.0",
-                  ("nop", "status", "rtt", "rate", "follow", "got", "got_rate", "blast", "heap",
-                   "sample"),
+                  ("nop", "status", "rtt", "load", "rate", "follow", "got", "got_rate", "blast",
+                   "heap", "watch", "peak", "modules"),
                   ("ev",))
