@@ -15,7 +15,7 @@ from ..boards import BoardProfile, load_profile
 from ..bus.testing import free_udp_port
 from .app import App
 from .errors import BenchError, Unavailable
-from .hostbus import HostBus
+from .hostbus import BusTrace, HostBus
 from .lease import Lease, LeaseDir
 from .spec import Bench, BoardSpec
 
@@ -56,8 +56,10 @@ class HilSession:
     """The boards this test process may use, and where their files go."""
 
     def __init__(self, bench: Bench, *, lease_dir: Path, state_dir: Path, log_root: Path,
-                 lease_timeout: float, bus_address: str | None = None) -> None:
+                 lease_timeout: float, bus_address: str | None = None,
+                 private_dir: Path | None = None) -> None:
         self.bench = bench
+        self.private_dir = private_dir or state_dir.parent
         self.leases = LeaseDir(lease_dir)
         self.state_dir = state_dir
         self.log_root = log_root
@@ -75,6 +77,17 @@ class HilSession:
             return self.bench.bus.address
         real = any(spec.kind != "virtual" for spec in self.bench.boards)
         return "0.0.0.0" if real else "127.0.0.1"
+
+    def roomy_boards(self, heap: int) -> Path:
+        """Board files whose heaps are raised to `heap` for virtual boards (the firmware does
+        not fit the small profiles yet: harmonia.demo.roomy); made once per process."""
+        from ..demo.roomy import roomy_boards
+
+        folder = self.private_dir / f"hm-boards-{heap}"
+        if not (folder / ".done").exists():
+            roomy_boards(folder, heap)
+            (folder / ".done").touch()
+        return folder
 
     def profile_of(self, spec: BoardSpec) -> BoardProfile | None:
         """The spec's profile; a serial board without one is named by its USB ID if it can be."""
@@ -118,10 +131,12 @@ class HilSession:
                     fits.append(Unit(key, spec, profile))
         return fits, misses
 
-    def lease(self, req: Requirements, count: int, holder: str,
-              skip: Callable[[str], Any]) -> list[tuple[Unit, Lease]]:
-        """`count` boards that fit, leased; `skip(reason)` when the bench cannot have them."""
+    def lease(self, req: Requirements, count: int, holder: str, skip: Callable[[str], Any],
+              held: frozenset[str] = frozenset()) -> list[tuple[Unit, Lease]]:
+        """`count` boards that fit, leased; `skip(reason)` when the bench cannot have them.
+        `held`: lease keys the test holds already (a group's members), left out."""
         fits, misses = self.units(req)
+        fits = [unit for unit in fits if unit.key not in held]
         if len(fits) < count:
             have = f"{len(fits)} fit" if fits else "none fits"
             detail = f" ({'; '.join(misses)})" if misses else ""
@@ -162,6 +177,7 @@ class Hil:
         self.boards: list[Board] = []
         self.leases: list[Lease] = []
         self.timings: list[tuple[str, float, float, bool]] = []
+        self.traces: dict[str, BusTrace] = {}  # other host nodes' traces (a group's own)
         self._bus: HostBus | None = None
         self._notes: list[str] = []
         self._closers: list[Callable[[], None]] = []
@@ -201,7 +217,8 @@ class Hil:
         from .sdut import NetworkBoard, SerialBoard
         from .vdut import VirtualBoardDut, start_virtual
 
-        leased = self.session.lease(req, count, self.nodeid, skip)
+        leased = self.session.lease(req, count, self.nodeid, skip,
+                                    frozenset(lease.key for lease in self.leases))
         self.leases.extend(lease for _, lease in leased)
         made: list[Board] = []
         for unit, lease in leased:
@@ -312,6 +329,9 @@ class Hil:
         if self._bus is not None:
             with contextlib.suppress(OSError):
                 (self.logdir / "bus-trace.txt").write_text(self._bus.trace.text())
+        for name, trace in self.traces.items():
+            with contextlib.suppress(OSError):
+                (self.logdir / f"{name.replace(' ', '-')}.txt").write_text(trace.text())
 
     def all_pids(self) -> Sequence[int]:
         return [pid for board in self.boards for pid in board.pids()]

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from .app import App
 from .dut import Board
 from .errors import Unavailable
+from .hostbus import BusTrace, trace_bus
 from .spec import BoardSpec
 
 if TYPE_CHECKING:
@@ -57,6 +58,33 @@ class HilGroup:
     def holder(self, role: str) -> str | None:
         """The member that holds `role` now (None while it moves)."""
         return self.group.holder(role)
+
+    def rollout(self, manifest: Path | str | None = None, **options: Any) -> Any:
+        """`harmonia.group.rollout`: new service code member by member (from `manifest`'s
+        src, default the group's own), rolled back on failure; its RolloutReport."""
+        from ..group import rollout
+
+        self.hil.note(f"rollout to group {self.name}" + (f" from {manifest}" if manifest else ""))
+        report = rollout(self.group, manifest, **options)
+        self.hil.note(f"rollout done: version {report.version}, "
+                      f"{'ok' if report.ok else 'rolled back'} in {report.seconds:.2f} s")
+        return report
+
+    def set_sensor(self, member: str, **values: float) -> None:
+        """What a virtual member's simulated chip measures (a skip on a real board)."""
+        self._virtual(member, "setting a simulated sensor")
+        self.hil.note(f"{member}: sensor {values}")
+        self.group.set_sensor(member, **values)
+
+    def hardware(self, member: str) -> Any:
+        """A virtual member's simulated pins and peripherals (a skip on a real board)."""
+        self._virtual(member, "simulated hardware")
+        return self.member(member).hardware()  # type: ignore[attr-defined]
+
+    def _virtual(self, member: str, what: str) -> None:
+        if self.member(member).kind != "virtual":
+            raise Unavailable(f"{what} needs a virtual board; {member} is "
+                              f"{self.member(member).label}")
 
     # ---- faults -----------------------------------------------------------------------
 
@@ -107,7 +135,7 @@ def bring_up(hil: Hil, manifest_path: Path) -> HilGroup:
     manifest = load(manifest_path)
     real = [m for m in manifest.members if not m.virtual]
     if real:
-        keys = [f"member:{m.port or m.address or m.name}" for m in real]
+        keys = [f"serial:{m.port}" if m.port else f"network:{m.address}" for m in real]
         hil.leases.extend(hil.session.leases.acquire(keys, len(keys), hil.nodeid,
                                                     hil.session.lease_timeout))
     workdir: Path | None = None
@@ -119,6 +147,18 @@ def bring_up(hil: Hil, manifest_path: Path) -> HilGroup:
     hil.note(f"group {manifest.name} up from {manifest_path} on port {port}")
     group, report = up(manifest, state_dir=workdir, port=port, detach=False)
     hil.port, hil.key = port, group.key
+    trace = BusTrace()
+    for role in manifest.roles:
+        for name in (f"{role.check.service}.{role.check.name}",) if role.check else ():
+            trace.learn(name)
+    for endpoint in [*manifest.methods.values(), *manifest.events.values()]:
+        trace.learn(f"{endpoint.service}.{endpoint.name}")
+    for topic in ("group.call", "group.status", "group.event", "group.roles", "group.health",
+                  "group.hb", "group.spec", "group.configure", "group.caps", "group.reload"):
+        trace.learn(topic)
+    if trace_bus(group.bus, trace):
+        trace.note(f"group {manifest.name}'s host node (from harmonia.group.up)")
+        hil.traces[f"group {manifest.name} bus trace"] = trace
     made = HilGroup(hil, group, report, _members(hil, manifest, group), workdir)
     hil.boards.extend(made.members.values())
     hil.on_close(made.down)

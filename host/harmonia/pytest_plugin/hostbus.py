@@ -58,6 +58,11 @@ class BusTrace:
         with contextlib.suppress(CodecError):
             self._names[(ident(service), ident(member))] = name
 
+    def name(self, node_id: int, name: str) -> None:
+        """Show `node_id` as `name` (nodes heard before the trace began)."""
+        if name:
+            self._nodes[node_id] = name
+
     def node(self, node_id: int) -> str:
         return self._nodes.get(node_id, f"{node_id:08x}")
 
@@ -295,6 +300,31 @@ class HostBus:
         """Lose every frame between the host and `address` (or stop losing them)."""
         (self.link.blocked.add if blocked else self.link.blocked.discard)(address)
         self.trace.note(f"host path to {address} {'cut' if blocked else 'restored'}")
+
+
+def trace_bus(sync: SyncBus, trace: BusTrace) -> bool:
+    """Record the frames of a bus node the plugin did not open (a group's own host node),
+    by wrapping its links' send and receive; False when it has no link to wrap."""
+    wrapped = False
+    trace.name(sync.id, sync.name)
+    for peer in sync.peers():
+        trace.name(peer.id, peer.name)
+    for link in sync.node.links:
+        send, deliver = link.send, link._on_frame
+
+        def traced_send(frame: bytes, addr: Address = None, _send: Any = send) -> bool:
+            trace.frame(True, frame, addr)
+            return bool(_send(frame, addr))
+
+        def traced_deliver(source: Any, raw: bytes, addr: Address, _deliver: Any = deliver
+                           ) -> None:
+            trace.frame(False, raw, addr)
+            _deliver(source, raw, addr)
+
+        link.send = traced_send  # type: ignore[method-assign]
+        link._on_frame = traced_deliver
+        wrapped = True
+    return wrapped
 
 
 def _args(args: tuple[Any, ...]) -> str:

@@ -6,6 +6,7 @@ boards on demand", the hooks look only at tests that leased boards.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Generator, Iterator
 from pathlib import Path
@@ -45,6 +46,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--hm-logdir", default=None, metavar="DIR",
                     help="where each test's console logs and bus trace go (default: under "
                          "pytest's base temp dir)")
+    group.addoption("--hm-virtual-heap", type=int, default=None, metavar="BYTES",
+                    help="raise every virtual board's heap to at least BYTES (the firmware "
+                         "with the group agent does not fit the small profiles yet)")
     group.addoption("--hm-bus-address", default=None, metavar="IP",
                     help="address the test's host bus node binds (default: 127.0.0.1 for "
                          "virtual boards, 0.0.0.0 with real ones)")
@@ -101,7 +105,16 @@ def hm_session(pytestconfig: pytest.Config,
         log_root=Path(logdir) if logdir else root / "hm-logs",
         lease_timeout=LEASE_TIMEOUT if timeout is None else float(timeout),
         bus_address=pytestconfig.getoption("hm_bus_address"),
+        private_dir=base,
     )
+
+
+@pytest.fixture
+def hm_virtual_heap(pytestconfig: pytest.Config) -> int | None:
+    """Heap (bytes) every virtual board gets at least; None: the profiles' own. Override it
+    in a conftest, or give --hm-virtual-heap."""
+    value: int | None = pytestconfig.getoption("hm_virtual_heap")
+    return value
 
 
 @pytest.fixture
@@ -112,12 +125,18 @@ def hm_app() -> App:
 
 
 @pytest.fixture
-def hil(request: pytest.FixtureRequest, hm_session: HilSession) -> Iterator[Hil]:
+def hil(request: pytest.FixtureRequest, hm_session: HilSession,
+        hm_virtual_heap: int | None) -> Iterator[Hil]:
     """This test's boards, host bus node, port and key; stops and releases them at the end."""
-    context = Hil(hm_session, request.node.nodeid)
-    request.node.stash[HIL] = context
-    yield context
-    errors = context.close()
+    with contextlib.ExitStack() as stack:
+        if hm_virtual_heap:
+            from ..demo.roomy import using_boards
+
+            stack.enter_context(using_boards(hm_session.roomy_boards(hm_virtual_heap)))
+        context = Hil(hm_session, request.node.nodeid)
+        request.node.stash[HIL] = context
+        yield context
+        errors = context.close()
     if errors:
         raise BoardSetupError("tearing down the test's boards: " + "; ".join(errors))
 

@@ -26,6 +26,8 @@ def sections(hil: Hil) -> list[tuple[str, str]]:
     bus = hil.bus_opened
     if bus is not None:
         found.append(("bus trace", _clip(bus.trace.text(), hil, "bus-trace.txt")))
+    for name, trace in hil.traces.items():
+        found.append((name, _clip(trace.text(), hil, f"{name.replace(' ', '-')}.txt")))
     if hil.timings:
         lines = [f"{what}: {elapsed:.3f} s (limit {limit:g} s){'' if ok else '  MISSED'}"
                  for what, elapsed, limit, ok in hil.timings]
