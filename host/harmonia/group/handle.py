@@ -168,6 +168,18 @@ def group_key(manifest: Manifest, gdir: GroupDir) -> bytes:
     return manifest.key if manifest.key is not None else gdir.key()
 
 
+def bus_options(manifest: Manifest, key: bytes) -> BusOptions:
+    """Where the host joins the group's bus: on loopback for virtual members, on every
+    interface when a real member has a network address, and on each real member's serial
+    port."""
+    real = [m for m in manifest.members if not m.virtual]
+    serial = tuple(m.port for m in real if m.port)
+    wide = any(m.address and not m.address.startswith("127.") for m in real)
+    return BusOptions(address="0.0.0.0" if wide else "127.0.0.1" if serial else None,
+                      port=manifest.port, key=key, serial=serial,
+                      name=f"harmonia-{manifest.name}")
+
+
 def open_group(target: str | Path, state_dir: Path | str | None = None,
                port: int | None = None, wait: float = 3.0) -> Group:
     """Join a group that is up (by manifest or name) without changing anything; waits up
@@ -177,7 +189,7 @@ def open_group(target: str | Path, state_dir: Path | str | None = None,
     state = gdir.load()
     manifest = manifest.with_port(port or state.port)
     key = group_key(manifest, gdir)
-    bus = open_bus(BusOptions(port=manifest.port, key=key, name=f"harmonia-{manifest.name}"))
+    bus = open_bus(bus_options(manifest, key))
     try:
         boards = attach_boards(state.boards, sd)
         names = [m.name for m in manifest.members]

@@ -20,13 +20,13 @@ from typing import Any
 
 from ..bus.errors import BusError, DiscoveryTimeout, RemoteError
 from ..bus.sync import SyncBus
-from ..busops.options import BusOptions, open_bus
+from ..busops.options import open_bus
 from ..vboard.board import VirtualBoard
 from ..vboard.launch import stop_boards
 from ..vboard.state import default_state_dir
 from .assign import assign
 from .errors import GroupError, MemberUnreachable
-from .handle import Group, group_key
+from .handle import Group, bus_options, group_key
 from .health import GroupStatus, wait_healthy
 from .manifest import Manifest, capabilities, load
 from .members import virtual_boards, wire_devices, wire_links
@@ -87,7 +87,7 @@ def up(manifest: Manifest | Path | str, *, state_dir: Path | str | None = None,
         actions += wire_devices(manifest, boards, step)
         actions += wire_links(manifest, boards, state, step, marks)
         gdir.save(state)
-        bus = open_bus(BusOptions(port=manifest.port, key=key, name=f"harmonia-{manifest.name}"))
+        bus = open_bus(bus_options(manifest, key))
         _join(bus, manifest, step, join_timeout)
         _check_caps(bus, manifest, step)
         version, deployed = _deploy(bus, manifest, gdir, state, step)
