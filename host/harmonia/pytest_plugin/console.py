@@ -49,7 +49,6 @@ class Console:
         self.label = label
         self.start = start
         self.cursor = 0  # characters of text() already consumed by expect
-        self.extra: list[str] = []  # text written around the file (exec output of real boards)
 
     @classmethod
     def from_now(cls, path: Path, label: str) -> Console:
@@ -60,7 +59,8 @@ class Console:
             start = 0
         return cls(path, label, start)
 
-    def raw(self) -> str:
+    def text(self) -> str:
+        """Everything the board printed since the test began (CR LF as the board sent it)."""
         try:
             with open(self.path, "rb") as f:
                 f.seek(self.start)
@@ -69,12 +69,8 @@ class Console:
             data = b""
         return data.decode("utf-8", "replace")
 
-    def text(self) -> str:
-        """Everything the board printed since the test began (CR LF as the board sent it)."""
-        return self.raw()
-
     def readable(self) -> str:
-        return readable(self.raw())
+        return readable(self.text())
 
     def expect(self, pattern: Pattern, timeout: float = 10.0, *,
                not_matching: Pattern | None = None) -> re.Match[str]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -332,6 +332,3 @@ class Hil:
         for name, trace in self.traces.items():
             with contextlib.suppress(OSError):
                 (self.logdir / f"{name.replace(' ', '-')}.txt").write_text(trace.text())
-
-    def all_pids(self) -> Sequence[int]:
-        return [pid for board in self.boards for pid in board.pids()]
