@@ -1,6 +1,7 @@
 # Deployed versions on the board's filesystem (layout and wire format: docs/deploy.md).
 #
-# /boot.py calls activate() to put the current version first on sys.path. `harmonia deploy`
+# /boot.py calls activate() to put the current version (and its lib/, where the CircuitPython
+# layer and drivers live) first on sys.path. `harmonia deploy`
 # sends this file's source over the raw REPL and runs receive() to stage a new version and
 # switch to it with one atomic rename. A copy lives outside every version, as
 # /app/deployed.mpy, so a board boots whichever version /app/current names: a board cut off
@@ -14,6 +15,8 @@ from micropython import const
 ROOT = "/app"
 POINTER = "/app/current"
 MANIFEST = ".manifest"
+LIB = "/lib"  # a version's folder of top-level modules (busio, drivers), as a board's /lib
+PINS = "/lib/_boardpins.py"  # the board's pin table, written per board, outside versions
 STAGE = ".new-"  # prefix of a version being received: never booted, removed by begin()
 _KEEP = ("current", "current.new", "deployed.mpy")
 _DIR = const(0x4000)
@@ -40,13 +43,15 @@ def current():
 
 
 def activate(purge=True):
-    """Put the current version first on sys.path, in place of any other version. With
-    `purge` (at boot), forget `hm` modules imported before, so they load from it."""
+    """Put the current version first on sys.path, then its lib/ (before the board's own
+    /lib), in place of any other version. With `purge` (at boot), forget `hm` modules
+    imported before, so they load from it."""
     global CURRENT
     name = current()
     if name is not None:
         path = ROOT + "/" + name
         sys.path[:] = [p for p in sys.path if not p.startswith(ROOT + "/")]
+        sys.path.insert(0, path + LIB)
         sys.path.insert(0, path)
         if purge:
             for mod in [m for m in sys.modules if m == "hm" or m.startswith("hm.")]:
@@ -207,6 +212,7 @@ def info():
         "boot": _digest("/boot.py"),
         "boot_kind": boot,
         "bootstrap": _digest(ROOT + "/deployed.mpy"),
+        "pins": _digest(PINS),
         "mem": gc.mem_free(),
     }
 

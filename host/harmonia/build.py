@@ -25,6 +25,7 @@ from .errors import HarmoniaError
 # The firmware's folder of modules that live in a board's /lib (the CircuitPython layer:
 # busio, board, digitalio, microcontroller), imported by their own names, not as a package.
 BOARD_LIB = "lib"
+BOARD_PINS = f"{BOARD_LIB}/_boardpins.py"  # the per-board pin table those modules read
 
 
 class BuildError(HarmoniaError):

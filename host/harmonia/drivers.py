@@ -22,10 +22,10 @@ from packaging.requirements import InvalidRequirement, Requirement
 
 from .boards import BoardProfile, PinId
 from .build import BOARD_LIB
+from .build import BOARD_PINS as BOARD_PINS  # the per-board pin table (board_pins_module)
 from .errors import HarmoniaError
 
 LIB = BOARD_LIB  # the board folder, on sys.path, where drivers and the CircuitPython layer live
-BOARD_PINS = f"{LIB}/_boardpins.py"  # the per-board pin table (board_pins_module)
 
 # Requirements of the PyPI driver packages that run only on a host (Blinka is
 # CircuitPython's API for CPython; the typing packages are imported under

@@ -59,7 +59,7 @@ def run_on(board: VirtualBoard, code: str) -> str:
     for _ in range(20):
         try:
             return board.exec(code).strip()
-        except PortBusyError:  # the supervisor flushes the port for a moment after a close
+        except PortBusyError:  # another program (not the board's supervisor) held it
             time.sleep(0.05)
     return board.exec(code).strip()
 

@@ -17,6 +17,7 @@ examples:
   harmonia deploy vb1                       # the firmware/ tree to virtual board vb1
   harmonia deploy /dev/ttyACM0 --src app/   # your own tree to a board on a USB port
   harmonia deploy --all --json              # every virtual board and identified port
+  harmonia deploy vb1 --driver mcp9808 --driver sht31d   # with CircuitPython drivers
   harmonia deploy kitchen fan --bus --key-file ~/.harmonia/key   # hot, over Wi-Fi
 
 Each board gets the tree compiled with mpy-cross for its own arch. Only files whose
@@ -28,6 +29,11 @@ and must report the new version. With --bus the boards are reached through the b
 (their /hm.json must list the "hm.services.files" service) and the new version runs at
 once: your services are imported anew, with no reboot unless --reboot. Layout and
 details: docs/deploy.md.
+
+--driver (or a --drivers file, one name a line) adds CircuitPython driver packages
+installed on this host, and the libraries they need, to the version's lib/, compiled
+like the rest; each board also gets its pin table, /lib/_boardpins.py, from its profile
+(docs/circuitpython.md).
 """
 
 
@@ -55,6 +61,20 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     parser.add_argument(
         "--board", metavar="PROFILE", help="board profile for ports whose board is not known"
+    )
+    parser.add_argument(
+        "--driver",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="CircuitPython driver package to deploy with its libraries (repeatable): "
+        "adafruit-circuitpython-mcp9808, or just mcp9808",
+    )
+    parser.add_argument(
+        "--drivers",
+        type=Path,
+        metavar="FILE",
+        help="file naming driver packages, one a line (# comments, version pins allowed)",
     )
     parser.add_argument(
         "--state-dir",
@@ -107,6 +127,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    names = list(args.driver)
+    if args.drivers is not None:
+        from ..drivers import read_manifest
+
+        names += [n for n in read_manifest(args.drivers) if n not in names]
     options = DeployOptions(
         src=args.src,
         board=args.board,
@@ -114,6 +139,7 @@ def run(args: argparse.Namespace) -> int:
         restart=not args.no_restart,
         timeout=args.timeout,
         window=args.window,
+        drivers=tuple(names),
     )
     if args.bus:
         outcomes = _over_bus(args, options)

@@ -1,5 +1,6 @@
-"""What a deploy puts on a board of one arch: the compiled tree with its manifest and
-version, the bootstrap module and the /boot.py stub (layout in docs/deploy.md).
+"""What a deploy puts on a board of one arch: the compiled tree (and the CircuitPython
+drivers asked for, under lib/) with its manifest and version, the bootstrap module and
+the /boot.py stub (layout in docs/deploy.md).
 
 A `Builder` makes each arch's bundle once, for any number of targets in parallel, and
 keeps compressed streams, so eight boards that need the same files cost one compression.
@@ -94,10 +95,22 @@ class Bundle:
 
 
 class Builder:
-    """Bundles of one source tree, built on first use per arch; safe across threads."""
+    """Bundles of one source tree, built on first use per arch; safe across threads.
 
-    def __init__(self, src: Path | None = None, build_dir: Path | None = None) -> None:
+    `drivers` names CircuitPython driver packages installed on the host (see
+    harmonia.drivers.collect_drivers): they and the libraries they need are compiled with
+    the tree into its lib/. They are looked up at once, so a driver that is not installed
+    fails the deploy before any board is touched."""
+
+    def __init__(
+        self,
+        src: Path | None = None,
+        build_dir: Path | None = None,
+        drivers: Sequence[str] = (),
+    ) -> None:
         self.src = (src or paths.firmware_dir()).resolve()
+        self.drivers = tuple(drivers)
+        self.driver_files = drivers_files(self.drivers)
         self._own_dir = build_dir is None
         self.build_dir = build_dir or Path(tempfile.mkdtemp(prefix="harmonia-deploy-"))
         self._bundles: dict[str, Bundle] = {}
@@ -147,6 +160,7 @@ class Builder:
             boot_src.mkdir(exist_ok=True)
             shutil.copyfile(bootstrap_source(), boot_src / "deployed.py")
             boot = build_firmware(self.build_dir / "bootstrap", [march], source_dir=boot_src)
+            extra = self._build_drivers(march)
         except BuildError as exc:
             raise DeployError(f"the build failed: {exc}") from exc
         files = {
@@ -156,6 +170,13 @@ class Builder:
             rel = path.relative_to(self.src)
             if path.is_file() and path.suffix != ".py" and not _hidden(rel):
                 files[rel.as_posix()] = path.read_bytes()
+        for name, data in extra.items():
+            if name in files:
+                raise DeployError(
+                    f"{self.src / name} and a driver's module are both {name}: drop one "
+                    f"(drivers: {', '.join(self.drivers)})"
+                )
+            files[name] = data
         if not files:
             raise DeployError(f"nothing to deploy: {self.src} has no files")
         for name in files:
@@ -183,6 +204,32 @@ class Builder:
             bootstrap=bootstrap,
             mpy_version=_mpy_version(bootstrap, files.values()),
         )
+
+
+    def _build_drivers(self, march: str) -> dict[str, bytes]:
+        """The drivers' modules compiled for `march`, by path in the version (lib/...)."""
+        if not self.driver_files:
+            return {}
+        from ..drivers import stage
+
+        src = self.build_dir / "drivers-src"
+        with self._lock:  # staged once, for every arch
+            if not src.is_dir():
+                stage(self.driver_files, src)
+        built = build_firmware(self.build_dir / "drivers", [march], source_dir=src)
+        return {f.source.with_suffix(".mpy").as_posix(): f.output.read_bytes() for f in built.files}
+
+
+def drivers_files(names: Sequence[str]) -> list[tuple[str, Path]]:
+    """collect_drivers(names), its errors as DeployError (they say what to pip install)."""
+    if not names:
+        return []
+    from ..drivers import DriverError, collect_drivers
+
+    try:
+        return collect_drivers(names)
+    except DriverError as exc:
+        raise DeployError(str(exc)) from exc
 
 
 def _mpy_version(bootstrap: bytes, files: Iterable[bytes]) -> tuple[int, int | None]:

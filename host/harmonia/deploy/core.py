@@ -13,6 +13,7 @@ from typing import Any
 import serial
 
 from ..boards import load_profile
+from ..build import BOARD_PINS
 from ..parallel import Event, Outcome, Progress, run_parallel
 from ..targets import PortVanishedError, Target, open_serial
 from .bundle import (
@@ -36,6 +37,7 @@ from .errors import (
 from .session import BoardStatus, Session
 from .wire import Item, escape
 
+PINS_PATH = f"/{BOARD_PINS}"  # the board's pin table, outside every version
 MIN_WBITS = 9  # raw deflate windows zlib writes: 512 B ...
 MAX_WBITS = 15  # ... to 32 KiB
 HEAP_SHARE = 8  # the board's inflate window takes at most 1/8 of its free heap
@@ -54,6 +56,7 @@ class DeployOptions:
     timeout: float = 10.0  # seconds of silence before a board counts as gone
     reconnect_wait: float = 10.0  # seconds to find a vanished port again
     build_dir: Path | None = None
+    drivers: tuple[str, ...] = ()  # CircuitPython driver packages to put in the version's lib/
 
 
 @dataclass(frozen=True)
@@ -124,7 +127,7 @@ def deploy(
         )
     report = progress or _quiet
     own = builder is None
-    builder = builder or Builder(options.src, options.build_dir)
+    builder = builder or Builder(options.src, options.build_dir, options.drivers)
     try:
         try:
             return _deploy(target, options, builder, report)
@@ -147,7 +150,7 @@ def deploy_many(
 ) -> list[Outcome[DeployResult]]:
     """Deploy to every target at once, one build per arch; one failure stops no other."""
     options = options or DeployOptions()
-    with Builder(options.src, options.build_dir) as builder:
+    with Builder(options.src, options.build_dir, options.drivers) as builder:
         return run_parallel(
             targets,
             lambda t, p: deploy(t, options, progress=p, builder=builder),
@@ -178,7 +181,8 @@ def _deploy(
                 "the lines of Harmonia's boot stub (docs/deploy.md) to it, then deploy again"
             )
         board_files = session.manifest() if status.version not in (None, bundle.version) else None
-        plan = make_plan(bundle, status, board_files, builder, options.compress)
+        pins = board_pins(target.profile or options.board)
+        plan = make_plan(bundle, status, board_files, builder, options.compress, pins)
         result = DeployResult(
             target=target.name,
             port=target.port or "",
@@ -249,10 +253,22 @@ def _health(target: Target) -> Callable[[], None] | None:
     return alive
 
 
+def board_pins(profile: str | None) -> bytes | None:
+    """The board's /lib/_boardpins.py (its pin table, for the CircuitPython layer), when
+    its profile is known; written per board, since boards of one arch differ in pins."""
+    from ..drivers import board_pins_module
+
+    return board_pins_module(load_profile(profile)).encode() if profile else None
+
+
 def resolve_march(target: Target, options: DeployOptions, mpy: int) -> str:
     reported = march_of(mpy)
     profile_name = target.profile or options.board
     expected = load_profile(profile_name).march if profile_name else None
+    if target.kind == "virtual":  # the unix port on this host, whatever board it imitates
+        from ..vboard.launch import VIRTUAL_MARCH
+
+        expected = VIRTUAL_MARCH
     if reported and expected and reported != expected:
         raise IncompatibleBoardError(
             f"the board reports arch {reported}, but profile {profile_name} says {expected}: "
@@ -284,9 +300,11 @@ def make_plan(
     board_files: Mapping[str, tuple[str, int]] | None,
     builder: Builder,
     compress: bool = True,
+    pins: bytes | None = None,
 ) -> Plan:
     """The items that take the board from what it has to `bundle`: files it already has
-    (same digest) are kept, the rest sent; plus the bootstrap and boot stub when stale."""
+    (same digest) are kept, the rest sent; plus the bootstrap, the boot stub and the
+    board's pin table (`pins`, /lib/_boardpins.py) when stale."""
     wbits = window_bits(status.mem) if compress and status.deflate else 0
     kept: list[str] = []
     send: list[tuple[str, bytes]] = []
@@ -308,6 +326,8 @@ def make_plan(
         send.append((BOOTSTRAP_PATH, bundle.bootstrap))
     if status.boot != digest(BOOT_STUB) and status.boot_kind in (None, "ours"):
         send.append((BOOT_PATH, BOOT_STUB))
+    if pins is not None and status.pins != digest(pins):
+        send.append((PINS_PATH, pins))
     items = [Item("K", path) for path in kept]
     items += [
         Item("F", path, len(data), digest(data) if status.sha else "-") for path, data in send

@@ -24,6 +24,7 @@ from .core import (
     DeployResult,
     Plan,
     _quiet,
+    board_pins,
     check_mpy,
     make_plan,
     resolve_march,
@@ -64,7 +65,7 @@ def deploy_node(
     target = node if isinstance(node, Target) else node_target(node)
     report = progress or _quiet
     own = builder is None
-    builder = builder or Builder(options.src, options.build_dir)
+    builder = builder or Builder(options.src, options.build_dir, options.drivers)
     started = time.monotonic()
     try:
         report("find", detail=target.name)
@@ -85,7 +86,8 @@ def deploy_node(
 
         report("probe")
         info = call("status")
-        status = BoardStatus(**{f.name: info[f.name] for f in fields(BoardStatus)})
+        known = {f.name for f in fields(BoardStatus)}  # a board's older agent may lack some
+        status = BoardStatus(**{k: v for k, v in info.items() if k in known})
         march = resolve_march(target, options, status.mpy)
         report("build", detail=march)
         bundle = builder.bundle(march)
@@ -98,7 +100,8 @@ def deploy_node(
         board_files = None
         if status.version not in (None, bundle.version):
             board_files = _manifest(call("manifest"))
-        plan = make_plan(bundle, status, board_files, builder, compress=False)
+        plan = make_plan(bundle, status, board_files, builder, compress=False,
+                         pins=board_pins(options.board))
         if plan.items:
             _send(call, plan, report)
         report("activate")
@@ -144,7 +147,7 @@ def deploy_nodes(
 ) -> list[Outcome[DeployResult]]:
     """Deploy to several nodes at once over one bus; one failure stops no other."""
     options = options or DeployOptions()
-    with Builder(options.src, options.build_dir) as builder:
+    with Builder(options.src, options.build_dir, options.drivers) as builder:
         return run_parallel(
             [node_target(n) for n in names],
             lambda t, p: deploy_node(bus, t, options, reboot=reboot, progress=p, builder=builder),

@@ -79,6 +79,7 @@ class BoardStatus:
     boot_kind: str | None  # "ours", "activates", "other", or None: no /boot.py
     bootstrap: str | None
     mem: int
+    pins: str | None = None  # digest of /lib/_boardpins.py
 
 
 class Session:
