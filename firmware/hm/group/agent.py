@@ -274,6 +274,7 @@ class Agent:
             if nid is None:
                 continue
             d["e"] = m.seq
+            d["eo"] = m.nonce  # whose seq: an echo from before a reboot must not count
             try:
                 node.send(T_EVENT, nid, self._svc, self._mth, node.next_seq(), d)
             except ValueError:  # the codec's errors: a spec too large for one frame
@@ -312,7 +313,7 @@ class Agent:
         m.v = v
         m.h = d.get("h") or 0
         e = d.get("e")
-        m.e = e if type(e) is int else -1
+        m.e = e if type(e) is int and d.get("eo") == self.node.nonce else -1
         # what changed is taken; what did not keeps its old object, so the long-lived
         # values stay where they are in the heap instead of moving every heartbeat
         w = d.get("w")

@@ -126,7 +126,7 @@ def support(ag, r, now):
     take = ag.take.get(r, 0)
     for k in ag.members:
         m = ag.members[k]
-        if m.a.get(r) != ag.me or m.v != ag.version or m.e < take:
+        if m.a.get(r) != ag.me or m.e < take:  # (any spec version: a rollout must not stop it)
             continue
         t = ag.sent_at(m.e)
         if t is not None and _diff(now, t) < ag.lease:
