@@ -124,10 +124,14 @@ def test_a_serial_only_member_behind_a_bridge_takes_its_role(group: GroupRig) ->
     group.member("relay", pins={"RELAY": 5}, radio=False, serial=serial)
     group.member("ctl")
     group.link("sensor", "relay")
-    spec = group.spec(["sensor", "relay", "ctl"], FAN_ROLES, bindings=FAN_BINDINGS)
+    uplink = {"services": ["gecho"], "needs": {"radio": ["wifi"]}, "prefer": ["relay"]}
+    spec = group.spec(["sensor", "relay", "ctl"], {**FAN_ROLES, "uplink": uplink},
+                      bindings=FAN_BINDINGS, interface={"where": ["uplink", "echo.where"]})
     group.configure(spec, ["sensor", "ctl"])  # relay takes it from a heartbeat
     status = group.wait_healthy()
-    assert status["roles"] == {"sensing": "sensor", "switching": "relay", "control": "ctl"}
+    assert status["roles"] == {"sensing": "sensor", "switching": "relay", "control": "ctl",
+                               "uplink": "ctl"}  # relay has no radio; ctl has fewer roles
+    assert group.call("relay", "group.call", "where", []) == "ctl"
     group.wait_for(lambda: group.call("sensor", "sense.emit", 30) and
                    31 in group.call("relay", "relay.speeds"), 5, "sensor -> ctl -> relay")
     assert group.members["relay"].hw.wait_pin(5, level=1, timeout=2).level == 1

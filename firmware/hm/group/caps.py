@@ -111,8 +111,10 @@ def fits(role, caps, me):
             if v is True:
                 if not caps["radios"]:
                     return False
-            elif v not in caps["radios"]:
-                return False
+            else:
+                for radio in _as_list(v):
+                    if radio not in caps["radios"]:
+                        return False
         elif k == "pin":
             declared = caps["pins"]
             for p in _as_list(v):
