@@ -26,18 +26,19 @@ def test_the_demo_runs_to_the_end_and_leaves_nothing_running(
     assert running_boards(state) == []
 
 
-def test_the_demo_reports_its_figures_and_tears_down_after_a_failure(
+def test_a_failing_demo_still_tears_everything_down(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import harmonia.demo.fan as fan
 
     def broken(*args: object, **kwargs: object) -> None:
         raise fan.GroupError("the relay caught fire")
 
-    monkeypatch.setattr(fan, "_failover", broken)
+    monkeypatch.setattr(fan, "_drive", broken)
     notes: list[Note] = []
     state = tmp_path / "state"
     summary = run(notes.append, state_dir=state, port=free_udp_port())
     assert not summary.ok and summary.error == "the relay caught fire"
+    assert summary.rows[0][0] == "group up (3 boards)"
     assert ("teardown", "every board stopped, nothing left running") in summary.rows
-    assert any(n.kind == "ok" and "went high" in n.text for n in notes)
+    assert any(n.kind == "title" and "Tearing down" in n.text for n in notes)
     assert running_boards(state) == []
