@@ -33,8 +33,21 @@ _FIELDS = ("r", "c", "f", "x", "a", "p")  # heartbeat keys kept as Member attrib
 _EMPTY = {"r": (), "c": (), "f": (), "x": {}, "a": {}, "p": None}
 
 
+_TYPES = {"h": int, "t": int, "r": list, "c": list, "f": list, "x": dict, "a": dict, "p": dict}
+
+
 def _same(old, new):
     return old if old == new else new
+
+
+def _well_formed(d):
+    """A heartbeat whose fields have the types the agent relies on (absent is fine)."""
+    for k in _TYPES:
+        v = d.get(k)
+        if v is not None and type(v) is not _TYPES[k]:
+            return False
+    w = d.get("w")
+    return w is None or type(w) is str
 
 
 class Agent:
@@ -298,7 +311,7 @@ class Agent:
             self._maybe_fetch(src, g, v)
         m = self.members.get(d.get("n"))
         q = d.get("q")
-        if m is None or type(q) is not int:
+        if m is None or type(q) is not int or not _well_formed(d):
             return
         o = d.get("o")
         if o != m.nonce:
