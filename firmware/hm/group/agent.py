@@ -21,6 +21,10 @@ from . import election, roles
 from . import spec as specmod
 from .links import Links
 
+TYPE_CHECKING = const(False)
+if TYPE_CHECKING:
+    from typing import Any
+
 _TICK = const(50)
 _MIN_GAP = const(30)
 _RING = const(64)
@@ -30,7 +34,7 @@ _RESCAN = const(2000)
 _ticks = time.ticks_ms
 _diff = time.ticks_diff
 _FIELDS = ("r", "c", "f", "x", "a", "p")  # heartbeat keys kept as Member attributes
-_EMPTY = {"r": (), "c": (), "f": (), "x": {}, "a": {}, "p": None}
+_EMPTY: dict = {"r": (), "c": (), "f": (), "x": {}, "a": {}, "p": None}
 
 
 _TYPES = {"h": int, "t": int, "r": list, "c": list, "f": list, "x": dict, "a": dict, "p": dict}
@@ -56,15 +60,15 @@ class Agent:
         self.cfg = cfg
         self.me = node.name
         self.path = cfg.get("group_file") or "/group.json"
-        self.spec = None
+        self.spec: Any = None  # the checked spec (spec.check), None until configured
         self.raw = None  # the spec as given, which spec() hands on
         self.version = 0
-        self.since = 0  # when this version arrived
+        self.since = _ticks()  # when this version arrived
         self.left = None  # [group, version] this member left: not taken up again
         self.members = {}
         self.gone = {}  # members the spec no longer names
         self.vote = None
-        self.stood = 0
+        self.stood = _ticks()
         self.leading = False
         self.term = 0
         self.max_term = 0

@@ -43,7 +43,7 @@ def _scan(machine, b):
 
 def scan_i2c(cfg):
     """[[bus id, address], ...] of every device answering on the configured buses."""
-    found = []
+    found: list = []
     try:
         import machine
     except ImportError:

@@ -17,6 +17,9 @@ class Member:
 
     def __init__(self, name):
         self.name = name
+        self._clear()
+
+    def _clear(self):
         self.id = 0
         self.nonce = None
         self.last = None  # ticks when its latest heartbeat arrived
@@ -36,7 +39,7 @@ class Member:
 
     def reset(self, nonce):
         """It rebooted: nothing it said before counts."""
-        self.__init__(self.name)
+        self._clear()
         self.nonce = nonce
 
     def up(self, now, lease):

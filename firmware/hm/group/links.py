@@ -29,7 +29,7 @@ class Links:
 
     def _wanted(self):
         ag = self.ag
-        out = {}
+        out: dict = {}
         spec = ag.spec
         if spec is None:
             return out

@@ -46,7 +46,7 @@ def propose(ag, now):
     spec = ag.spec
     old = ag.assign
     out = {}
-    load = {}
+    load: dict = {}
     if _diff(now, ag.since) < ag.lease:
         for k in ag.members:
             m = ag.members[k]
