@@ -9,6 +9,7 @@ True
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import secrets
 import uuid
@@ -40,10 +41,17 @@ def machine_id() -> bytes:
     return uuid.getnode().to_bytes(8, "big")
 
 
+_started = itertools.count()
+
+
 def host_id(name: str) -> int:
-    """The host's node id: machine id plus process id, and the node name so that
-    several host nodes in one process (tests, bridges) stay distinct."""
-    return derive_id(machine_id() + b":" + str(os.getpid()).encode() + b":" + name.encode())
+    """The host's node id: machine id, process id, node name and how many nodes this
+    process started before, so that several host nodes in one process (tests, bridges,
+    the CLI called in-process) never share an id, even under one name."""
+    unique = b":".join(
+        (machine_id(), str(os.getpid()).encode(), name.encode(), str(next(_started)).encode())
+    )
+    return derive_id(unique)
 
 
 def boot_nonce() -> int:
