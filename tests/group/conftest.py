@@ -203,6 +203,8 @@ class GroupRig:
                                "port": bus.port, "wifi": {"ssid": "harmonia", "key": "x"},
                                "services": ["hm.group", *(services or [])],
                                "group_file": str(self.root / name / "group.json")}
+        if i2c:
+            cfg["i2c"] = [{"id": b} for b in sorted({b for b, _ in i2c})]
         if not radio:
             cfg["udp"] = False
         if serial:

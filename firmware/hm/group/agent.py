@@ -11,6 +11,7 @@ import asyncio
 import json
 import os
 import time
+from array import array
 
 from micropython import const
 
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
 
 _TICK = const(50)
 _MIN_GAP = const(30)
-_RING = const(64)
+_RING = const(64)  # send times kept: a lease of heartbeats sent as fast as allowed
 _HISTORY = const(16)
 _RESCAN = const(2000)
 
@@ -85,7 +86,8 @@ class Agent:
         self.margin = self.hb
         self.maj = 1
         self.seq = 0
-        self._sent = [[-1, 0] for _ in range(_RING)]
+        self._sent_q = array("i", [-1] * _RING)  # seq and send time of our last heartbeats
+        self._sent_t = array("i", [0] * _RING)
         self.booted = _ticks()
         self.hist = []
         self.links = Links(self)
@@ -235,8 +237,8 @@ class Agent:
         self._kick.set()
 
     def sent_at(self, q):
-        s = self._sent[q % _RING] if q >= 0 else None
-        return s[1] if s is not None and s[0] == q else None
+        i = q % _RING
+        return self._sent_t[i] if q >= 0 and self._sent_q[i] == q else None
 
     def up(self, name):
         """Whether member `name` was heard within the lease (this member always is)."""
@@ -259,9 +261,8 @@ class Agent:
     def send_hb(self, now, my_h):
         self.seq += 1
         q = self.seq
-        slot = self._sent[q % _RING]
-        slot[0] = q
-        slot[1] = now
+        self._sent_q[q % _RING] = q
+        self._sent_t[q % _RING] = now
         spec = self.spec
         ex = spec["roles"]
         claims = [r for r in spec["order"] if ex[r]["exclusive"] and self.acks.get(r) == self.me]

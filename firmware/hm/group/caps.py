@@ -27,8 +27,10 @@ def _radios(declared):
 
 
 def _i2c_buses(cfg):
+    """The buses /hm.json names; none by default: constructing a bus claims its pins,
+    which a board may use for something else."""
     buses = cfg.get("i2c")
-    return buses if type(buses) is list else [{"id": 0}]
+    return buses if type(buses) is list else ()
 
 
 def _scan(machine, b):
