@@ -142,6 +142,24 @@ def test_retried_request_runs_once(fwbus: FwBus) -> None:
     del a
 
 
+def test_running_call_is_not_run_again_after_many_newer_requests(fwbus: FwBus) -> None:
+    b = fwbus.board("b")
+    host = fwbus.host()
+    host.wait_for_peers(1, timeout=3, names=["b"])
+    raw = fwbus.raw()
+    slow = raw.frame(1, fwbus.id_of(b), "probe.slow", [600])
+    slow_seq = raw.seq
+    raw.send(slow, b)
+    # more requests than the reply cache holds arrive while the slow call runs
+    for i in range(20):
+        raw.send(raw.frame(1, fwbus.id_of(b), "probe.add", [i, 1]), b)
+        assert raw.answer(raw.seq).payload == i + 1
+    retry = raw.frame(1, fwbus.id_of(b), "probe.slow", [600], flags=0x04, seq=slow_seq)
+    raw.send(retry, b)
+    assert raw.answer(slow_seq, timeout=3.0).payload == "done"
+    assert host.call("b", "probe.count") == 21  # 20 adds and the slow call, once
+
+
 def test_lost_peer_is_reported_and_rejoins_with_its_subscriptions(fwbus: FwBus) -> None:
     pub = fwbus.board("pub")
     sub = fwbus.board("sub", follow=["probe.tick"])

@@ -63,6 +63,22 @@ class Rpc:
                 return e
         return -1
 
+    def _slot(self):
+        """The next cache entry to reuse, passing over calls still running: their retries
+        must find them, or a retried call would run twice. Fewer calls run at once
+        (max_running) than the cache holds, so a free entry always exists."""
+        c = self.cache
+        i = self._ci
+        for _ in range(self.size):
+            e = i * _E
+            i = (i + 1) % self.size
+            if c[e + _DONE] or c[e + _SEQ] < 0:
+                self._ci = i
+                return e
+        e = self._ci * _E  # every entry unfinished (an answer failed to send): reuse the oldest
+        self._ci = (self._ci + 1) % self.size
+        return e
+
     def serve(self, link, addr, h, buf, plen, nonce):
         """One authenticated REQUEST for this node."""
         src = h[4]
@@ -106,8 +122,7 @@ class Rpc:
                 return self._error(link, addr, h, BAD_ARGS, "BadArgs",
                                    "%s.%s takes a list of arguments of its shape" % (s.name, m[0]))
             args = a
-        e = self._ci * _E
-        self._ci = (self._ci + 1) % self.size
+        e = self._slot()
         c[e + _SRC] = src
         c[e + _NONCE] = nonce
         c[e + _SEQ] = seq
