@@ -3,6 +3,7 @@ rolling deploy), runs here on virtual boards so it never rots; its bench files p
 
 from __future__ import annotations
 
+import asyncio  # noqa: F401  (see test_plugin_fixtures.py)
 import os
 from importlib.metadata import entry_points
 from pathlib import Path

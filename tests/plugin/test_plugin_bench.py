@@ -4,6 +4,7 @@ to the plugin), and two workers that never share a board."""
 
 from __future__ import annotations
 
+import asyncio  # noqa: F401  (see test_plugin_fixtures.py)
 import json
 from collections.abc import Iterator
 from importlib.metadata import entry_points

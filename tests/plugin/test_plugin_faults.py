@@ -4,6 +4,7 @@ link that carries the bus between two boards."""
 
 from __future__ import annotations
 
+import asyncio  # noqa: F401  (see test_plugin_fixtures.py)
 from importlib.metadata import entry_points
 
 import pytest

@@ -4,6 +4,10 @@ reports carry consoles, bus trace and timings."""
 
 from __future__ import annotations
 
+# Imported before any in-process pytester run: a run that imports asyncio first leaves its
+# C part bound to that run's classes once pytester drops the modules it imported, and a
+# later run's tasks then raise a CancelledError no `except` of the new modules catches.
+import asyncio  # noqa: F401
 import json
 import os
 from importlib.metadata import entry_points

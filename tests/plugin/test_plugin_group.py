@@ -3,6 +3,7 @@ own port and state directory, its members as boards, a failover measured, nothin
 
 from __future__ import annotations
 
+import asyncio  # noqa: F401  (see test_plugin_fixtures.py)
 import json
 import os
 from importlib.metadata import entry_points
@@ -89,7 +90,7 @@ def test_group_fixture_brings_up_fails_over_and_goes_down(pytester: pytest.Pytes
         def test_partition_skips(group):
             group.partition("a")
     """)
-    result = pytester.runpytest_subprocess(*plugin_args(pytester), "-rs")
+    result = pytester.runpytest(*plugin_args(pytester), "-rs")
     result.assert_outcomes(passed=1, skipped=1)
     result.stdout.fnmatch_lines(["*partitioning a from group pair is not available*"])
     pids = json.loads(record.read_text())

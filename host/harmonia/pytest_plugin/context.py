@@ -302,22 +302,11 @@ class Hil:
             if not isinstance(board, VirtualBoardDut):
                 attempt(f"stopping {board.label}", board.stop)
         if self._bus is not None:
-            attempt("closing the host bus node", self._close_bus)
+            attempt("closing the host bus node", self._bus.close)
         for lease in self.leases:
             lease.release()
         self.leases.clear()
         return errors
-
-    def _close_bus(self) -> None:
-        import concurrent.futures
-
-        assert self._bus is not None
-        try:
-            self._bus.close()
-        except concurrent.futures.CancelledError:
-            # BusNode.stop() sometimes ends cancelled (a harmonia.bus race); its thread has
-            # stopped all the same and the sockets go with it, so the test is not failed.
-            self._bus.trace.note("host node stop ended cancelled")
 
     def save_logs(self) -> None:
         """Each board's console (readable) and the bus trace, in the test's log directory."""
