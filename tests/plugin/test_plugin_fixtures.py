@@ -213,3 +213,19 @@ def test_a_bad_board_option_stops_the_run(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest(*plugin_args(pytester), "--hm-board", "virtual:no-such-board")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*no board profile 'no-such-board'*"])
+
+
+def test_pytest_html_shows_the_console_as_an_extra(pytester: pytest.Pytester) -> None:
+    pytest.importorskip("pytest_html")
+    pytester.makepyfile("""
+        def test_fails(board):
+            board.exec("print('html' + '-console')")
+            assert False
+    """)
+    page = pytester.path / "report.html"
+    result = pytester.runpytest(*plugin_args(pytester), f"--html={page}",
+                                "--self-contained-html")
+    result.assert_outcomes(failed=1)
+    text = page.read_text()
+    assert "dut1 console (virtual virtual hil" in text
+    assert "html-console" in text
