@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio  # noqa: F401  (see test_plugin_fixtures.py)
 import json
+import os
 from collections.abc import Iterator
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -140,3 +141,38 @@ def test_a_test_waits_for_a_leased_board_then_times_out_naming_the_holder(
         held.release()
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*LeaseTimeout: no 1 free board(s) within 0.3 s*another run*"])
+
+
+def test_a_network_board_answers_on_the_bus_and_skips_what_needs_a_console(
+        pytester: pytest.Pytester, tmp_path: Path) -> None:
+    from harmonia.bus.testing import free_udp_port
+
+    port, key = free_udp_port(), os.urandom(32).hex()
+    kitchen = VirtualBoard("kitchen", state_dir=tmp_path / "net")
+    kitchen.write_files({"main.py": "import hm.app\nhm.app.main()\n", "hm.json": json.dumps(
+        {"name": "kitchen", "board": "virtual", "port": port, "group_key": key,
+         "services": ["hm.services.log"], "wifi": {"ssid": "x", "key": "y"}})})
+    start_boards([kitchen])
+    try:
+        kitchen.wait_for_output("hm: node", timeout=10)
+        (pytester.path / "bench.toml").write_text(
+            f'[bus]\naddress = "127.0.0.1"\nport = {port}\nkey = "{key}"\n\n'
+            f'[[board]]\naddress = "{kitchen.address}"\nnode = "kitchen"\nprofile = "virtual"\n')
+        pytester.makepyfile("""
+            def test_call(board):
+                assert board.kind == "network"
+                assert board.call("sys.info")["name"] == "kitchen"
+
+            def test_console(board):
+                board.expect("anything")
+
+            def test_repl(board):
+                board.exec("print(1)")
+        """)
+        result = pytester.runpytest(*plugin_args(pytester), "-rs", "--hm-bench",
+                                    str(pytester.path / "bench.toml"))
+    finally:
+        stop_boards([kitchen])
+    result.assert_outcomes(passed=1, skipped=2)
+    result.stdout.fnmatch_lines(["*console output is not available on kitchen*",
+                                 "*no REPL on kitchen*"])
