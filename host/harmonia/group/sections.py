@@ -59,7 +59,8 @@ def build(r: Reader, path: Path, text: str) -> Manifest | None:
                 r.problem(("group", k), f"group.{k} must be {low}-{high} ms, not {v}")
             timing[k] = v
     if timing.get("heartbeat_ms", 250) * 3 > timing.get("lease_ms", 1000):
-        r.problem(("group", "lease_ms"), "group.lease_ms must be at least three times heartbeat_ms (the agent refuses less)")
+        r.problem(("group", "lease_ms"),
+                  "group.lease_ms must be at least 3 x heartbeat_ms (the agent refuses less)")
     members = _members(r, virtual)
     names = {m.name for m in members}
     links = _links(r, names) if "links" in top else []
