@@ -75,8 +75,8 @@ async def start(cfg, log, bufs):
         from hm.bus.serial import SerialLink, uart
 
         for i, spec in enumerate(specs):
-            name = "serial:" + str(spec.get("uart", i))
-            node.add_link(SerialLink(uart(spec), name, runs[i], cobs_out))
+            link = "serial:" + str(spec.get("uart", i))
+            node.add_link(SerialLink(uart(spec), link, runs[i], cobs_out))
     for mod in cfg.get("services") or ():
         m = __import__(mod)
         for part in mod.split(".")[1:]:

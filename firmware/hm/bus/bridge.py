@@ -49,13 +49,31 @@ def reaches(n, link):
     return out
 
 
-def reach(d, b, r, now):
-    """Bridge b's beacon lists r: the nodes behind it join, those it no longer lists leave."""
+def _nth(x, k, n):
+    """x[k] when x is a list of n (a beacon's "rd" / "ro" beside its "r"), else None."""
+    if type(x) is list and len(x) == n:
+        v = x[k]
+        if type(v) is int:
+            return v
+    return None
+
+
+def reach(d, b, r, now, rd=None, ro=None):
+    """Bridge b's beacon lists r: the nodes behind it join, those it no longer lists leave.
+
+    rd / ro give each one's services digest and boot nonce as b last heard them: a change
+    makes this node subscribe there again, as a direct peer's own beacon would (8.5)."""
     n = d.node
     new: list | tuple = ()
     if type(r) is list:
         new = [i for i in r if type(i) is int and i != n.id and i != b.id]
-    for i in new:
+    m = len(r) if new else 0
+    for k in range(m):
+        i = r[k]
+        if i not in new:
+            continue
+        dg = _nth(rd, k, m)
+        o = _nth(ro, k, m)
         q = n.peers.get(i)
         if q is None:
             q = d.new(i, now)
@@ -64,6 +82,10 @@ def reach(d, b, r, now):
             q.via = b.id
             q.link = b.link
             q.addr = b.addr
+            if dg is not None:
+                q.digest = dg
+            if o is not None:
+                q.nonce = o
             d.joined(q)
             asyncio.create_task(_ask_name(n, i))
         elif q.via is not None:
@@ -71,6 +93,17 @@ def reach(d, b, r, now):
             q.link = b.link
             q.addr = b.addr
             q.seen = now
+            again = False
+            if dg is not None:
+                again = q.digest != -1 and dg != q.digest
+                q.digest = dg
+            if o is not None:
+                # resubscribe only: what it asked of us is dropped when its own frames show the
+                # new nonce (auth), never on a bridge's word that may lag them
+                again = again or (q.nonce is not None and o != q.nonce)
+                q.nonce = o
+            if again:
+                n.ev.refresh(q, True)
     for i in b.reach:
         if i not in new:
             q = n.peers.get(i)

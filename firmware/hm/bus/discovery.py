@@ -96,8 +96,10 @@ class Discovery:
             from .bridge import reaches
 
             r = reaches(n, link)
-            if r:
+            if r:  # with each one's digest and boot nonce: its changes reach every node (8.7)
                 b["r"] = r
+                b["rd"] = [n.peers[i].digest for i in r]
+                b["ro"] = [n.peers[i].nonce for i in r]
         return b
 
     def beacon(self, link, probe=False, addr=None):
@@ -199,13 +201,15 @@ class Discovery:
         if r or p.reach:  # p bridges to other nodes, or did
             from .bridge import reach
 
-            reach(self, p, r, now)
+            reach(self, p, r, now, g("rd"), g("ro"))
         if fresh:
             self.joined(p)
         elif rebooted:
             self.rebooted(p, o)
         elif changed or renamed:
             n.ev.refresh(p, True)
+        if (rebooted or changed) and hops == 0 and n.bridge and len(n.links) > 1:
+            self._dirty = True  # the nodes we bridge p to see it change with our next beacon
         if g("q") or (fresh and not link.dgram):
             self._answer(link, addr if hops == 0 else None)
 

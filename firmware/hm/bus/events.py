@@ -2,10 +2,14 @@
 """Events across nodes (protocol.md 8.5): publishing to subscribers, subscribing to peers.
 
 A subscriber calls each peer's `bus.subscribe(topic)` and calls it again when
-the peer joins again, reboots (new boot nonce) or changes its services, so
-subscriptions come back after either side restarts without the application
-doing anything. A publisher keeps subscribers in a bounded table and drops a
-node's subscriptions when it is lost or reboots.
+the peer joins again, reboots (new boot nonce) or changes its services (digest),
+also a peer behind a bridge (whose beacons carry the digests and nonces of the
+nodes they reach), so subscriptions come back after either side restarts, and a
+subscription refused because the service was not there yet is made once it is,
+without the application doing anything. A publisher keeps subscribers in a
+bounded table, also while the topic's service is unregistered (it sends nothing
+then; a service registered again has them back), and drops a node's
+subscriptions when it is lost or reboots.
 """
 
 import asyncio
@@ -32,6 +36,7 @@ class Events:
         self.confirmed = {}  # peer id -> [topics asked there since it (re)joined]
         self._sync = {}  # peer id -> True while subscribing there
         self._ver = 0  # bumped by every subscribe, so a running sync sees new topics
+        self.refused = 0  # bus.subscribe calls answered False here (no such service yet)
 
     def count(self):
         return sum(len(self.subs[t]) for t in self.subs)
@@ -66,6 +71,7 @@ class Events:
         """bus.subscribe from src: False when no local service publishes topic."""
         s = _service(topic)
         if s is None or self.node.reg.get(s) is None:
+            self.refused += 1
             return False
         d = self.subs.get(topic)
         if d is None:
@@ -95,6 +101,8 @@ class Events:
         d = self.subs.get(topic)
         if d:
             svc, mth = self._ids(topic)
+            if svc not in n.reg.by_id:  # unregistered (a task left running): its subscribers
+                return sent  # stay, for when the service is registered again
             for dst in d:
                 try:
                     if n.send(T_EVENT, dst, svc, mth, n.next_seq(), value):
@@ -183,8 +191,8 @@ class Events:
                 for topic in list(self.wanted):
                     if pid not in n.peers:
                         return
-                    asked = self.confirmed.get(pid)
-                    if asked is not None and topic in asked:
+                    asked = self.confirmed.setdefault(pid, [])
+                    if topic in asked:
                         continue
                     if not any(self._wants(w, pid) for w in self.wanted.get(topic, ())):
                         continue
@@ -194,8 +202,11 @@ class Events:
                         except BusError:
                             await asyncio.sleep_ms(100)
                             continue
-                        # asked, accepted or not: asked again when the peer's services change
-                        self.confirmed.setdefault(pid, []).append(topic)
+                        # asked, accepted or not: asked again when the peer's services change.
+                        # Unless they changed while we asked (refresh replaced the list): the
+                        # answer may predate the change, and the loop runs again for it.
+                        if pid in self.confirmed and self.confirmed[pid] is asked:
+                            asked.append(topic)
                         break
         finally:
             self._sync.pop(pid, None)

@@ -202,6 +202,7 @@ class Node:
             "retransmits": c.retx if c else 0,
             "executed": rpc.executed,
             "reply_cache_hits": rpc.hits,
+            "subscribe_refused": self.ev.refused,
             "links": {ln.name: ln.state() for ln in self.links},
         }
 

@@ -99,8 +99,11 @@ class Discovery:
         if probe:
             beacon["q"] = True
         reaches = self.reaches()
-        if reaches:
+        if reaches:  # with their digests and nonces, so their changes reach every node (8.7)
             beacon["r"] = reaches
+            known = [self.peers.get(i) for i in reaches]
+            beacon["rd"] = [p.digest if p is not None else None for p in known]
+            beacon["ro"] = [p.nonce if p is not None else None for p in known]
         return beacon
 
     def start(self) -> None:
