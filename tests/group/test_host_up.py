@@ -52,6 +52,17 @@ def test_bindings_fire_across_boards_and_the_interface_reaches_each_role(lab: Gr
     assert group.call("limits", {"on_above": 30.0})["on_above"] == 30.0
 
 
+def test_bindings_keep_firing_after_each_member_reloads_its_roles(lab: GroupLab) -> None:
+    group, _ = lab.up(FAN)
+    with group.hardware("relay") as relay:
+        for member, hot in (("controller", 31.0), ("sensor", 20.5), ("relay", 32.0)):
+            group.bus.call(member, "group.reload", timeout=5.0)
+            group.wait_healthy(timeout=10)
+            group.set_sensor("sensor", temperature=hot)
+            level = 1 if hot > 28 else 0
+            assert relay.wait_pin("GP15", level=level, timeout=5).level == level, member
+
+
 def test_the_interface_events_arrive_from_the_role_holders(lab: GroupLab) -> None:
     group, _ = lab.up(FAN)
     watch = group.watch(["fan"])

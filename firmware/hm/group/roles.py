@@ -182,7 +182,9 @@ def start(ag, r):
 
 
 def stop(ag, r):
-    """Stop the role's modules, unregister their services, forget their subscribers."""
+    """Stop the role's modules and unregister their services. Their subscribers are kept:
+    the bus sends nothing for an unregistered service, and a reload that registers the
+    same services again (same digest, so nobody re-subscribes) must find them."""
     run = ag.held.pop(r, None)
     if run is None:
         return
@@ -195,11 +197,8 @@ def stop(ag, r):
                 f(node)
             except Exception as e:
                 node.log("hm.group: " + name + ".unregister failed: " + repr(e))
-    subs = node.ev.subs
     for s in run["svcs"]:
         node.unregister(s)
-        for t in [t for t in subs if t.startswith(s + ".")]:
-            del subs[t]  # a task left running publishes to nobody
     if run["ok"]:
         ag.note(r, False)
 
