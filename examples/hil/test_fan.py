@@ -39,8 +39,6 @@ def test_a_warm_room_is_an_event_of_the_super_device(group: HilGroup) -> None:
         watch.close()
 
 
-@pytest.mark.xfail(strict=False, reason="the control -> switching binding across the sensor's "
-                   "UART bridge is sometimes never set up after `up` (about 1 run in 3)")
 def test_a_warm_room_starts_the_fan(group: HilGroup) -> None:
     try:
         group.set_sensor("sensor", temperature=31.0)

@@ -29,8 +29,7 @@ def test_the_example_suite_passes_on_virtual_boards(pytester: pytest.Pytester) -
     result = pytester.runpytest_subprocess(*plugin_args(pytester), str(HIL), "-q",
                                            "--basetemp", str(pytester.path / "tmp"))
     outcomes = result.parseoutcomes()
-    assert outcomes.get("passed") == 4, outcomes
-    assert outcomes.get("xfailed", 0) + outcomes.get("xpassed", 0) == 1, outcomes  # a known bug
+    assert outcomes.get("passed") == 5, outcomes
     assert not outcomes.get("failed") and not outcomes.get("errors"), outcomes
 
 
