@@ -10,10 +10,13 @@ the plugin reports as a skip, so one suite runs unchanged on every bench.
 
 from __future__ import annotations
 
+import contextlib
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..boards import BoardProfile
+from . import repl
 from .app import READY, App
 from .console import Console, Pattern
 from .errors import BoardSetupError, Unavailable
@@ -270,3 +273,27 @@ class Board:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.label}>"
+
+
+class ReplBoard(Board):
+    """A board with a raw REPL behind `_repl(timeout)`, which each kind of board opens on
+    its own port: file operations go through it."""
+
+    _repl: Callable[[float], contextlib.AbstractContextManager[Any]]
+
+    def write_file(self, path: str, data: bytes | str) -> None:
+        raw = data.encode() if isinstance(data, str) else data
+        with self._repl(10.0) as transport:
+            repl.sync_files(transport, {path: raw})
+
+    def read_file(self, path: str) -> bytes:
+        with self._repl(10.0) as transport:
+            return bytes(transport.fs_readfile(path))
+
+    def listdir(self, path: str = "/") -> list[str]:
+        with self._repl(10.0) as transport:
+            return sorted(entry.name for entry in transport.fs_listdir(path))
+
+    def remove(self, path: str) -> None:
+        with self._repl(10.0) as transport:
+            transport.fs_rmfile(path)

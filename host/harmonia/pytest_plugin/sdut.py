@@ -15,7 +15,7 @@ from ..boards import BoardProfile
 from . import repl
 from .app import App
 from .console import Console, SerialReader
-from .dut import BOOT_TIMEOUT, Board, reset_line
+from .dut import BOOT_TIMEOUT, Board, ReplBoard, reset_line
 from .errors import BoardSetupError, Unavailable
 from .spec import BoardSpec
 
@@ -26,7 +26,7 @@ REAL_BOOT_TIMEOUT = 40.0  # Wi-Fi association on a real board takes a while
 POWER_TIMEOUT = 30.0
 
 
-class SerialBoard(Board):
+class SerialBoard(ReplBoard):
     """A board on a serial port. The plugin keeps the port open to record the console,
     and lets go of it for each REPL session."""
 
@@ -107,23 +107,6 @@ class SerialBoard(Board):
             value = repl.evaluate(transport, expression, self.label, timeout)
         self._record(f"[eval] {expression} -> {value!r}\n")
         return value
-
-    def write_file(self, path: str, data: bytes | str) -> None:
-        raw = data.encode() if isinstance(data, str) else data
-        with self._repl(10.0) as transport:
-            repl.sync_files(transport, {path: raw})
-
-    def read_file(self, path: str) -> bytes:
-        with self._repl(10.0) as transport:
-            return bytes(transport.fs_readfile(path))
-
-    def listdir(self, path: str = "/") -> list[str]:
-        with self._repl(10.0) as transport:
-            return sorted(entry.name for entry in transport.fs_listdir(path))
-
-    def remove(self, path: str) -> None:
-        with self._repl(10.0) as transport:
-            transport.fs_rmfile(path)
 
     def restart(self, timeout: float = BOOT_TIMEOUT) -> None:
         self.note("soft reset")

@@ -15,7 +15,7 @@ from ..vboard.launch import start_boards, stop_boards
 from . import repl
 from .app import App
 from .console import Console
-from .dut import BOOT_TIMEOUT, Board
+from .dut import BOOT_TIMEOUT, ReplBoard
 from .errors import Unavailable
 from .spec import BoardSpec
 
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from .context import Hil
 
 
-class VirtualBoardDut(Board):
+class VirtualBoardDut(ReplBoard):
     """A virtual board leased for one test. Everything is possible here but a partition."""
 
     kind = "virtual"
@@ -82,23 +82,6 @@ class VirtualBoardDut(Board):
     def eval(self, expression: str, timeout: float = 10.0) -> Any:
         with self._repl(timeout) as transport:
             return repl.evaluate(transport, expression, self.label, timeout)
-
-    def write_file(self, path: str, data: bytes | str) -> None:
-        raw = data.encode() if isinstance(data, str) else data
-        with self._repl(10.0) as transport:
-            repl.sync_files(transport, {path: raw})
-
-    def read_file(self, path: str) -> bytes:
-        with self._repl(10.0) as transport:
-            return bytes(transport.fs_readfile(path))
-
-    def listdir(self, path: str = "/") -> list[str]:
-        with self._repl(10.0) as transport:
-            return sorted(entry.name for entry in transport.fs_listdir(path))
-
-    def remove(self, path: str) -> None:
-        with self._repl(10.0) as transport:
-            transport.fs_rmfile(path)
 
     def restart(self, timeout: float = BOOT_TIMEOUT) -> None:
         self.note("soft reset")
