@@ -49,18 +49,30 @@ def parse_beacon(payload: Any) -> BeaconInfo | None:
         value = payload.get(key)
         return value if isinstance(value, int) and not isinstance(value, bool) else None
 
+    def numbers(key: str) -> tuple[int | None, ...]:
+        value = payload.get(key)
+        if not isinstance(value, list):
+            return ()
+        return tuple(v if isinstance(v, int) and not isinstance(v, bool) else None for v in value)
+
     reach = payload.get("r")
+    ok = isinstance(reach, list) and all(isinstance(r, int) for r in reach)
     reaches = tuple(r for r in reach if isinstance(r, int)) if isinstance(reach, list) else ()
+    # "rd" / "ro" line up with "r" only when every entry of "r" was a node id
+    digests = numbers("rd") if ok else ()
+    nonces = numbers("ro") if ok else ()
     return BeaconInfo(
         name=text("n"),
         board=text("b"),
         version=text("v"),
         group=text("g"),
-        digest=number("d") or 0,
+        digest=number("d"),
         nonce=number("o"),
         port=number("p"),
         probe=payload.get("q") is True,
         reaches=reaches,
+        reach_digests=digests,
+        reach_nonces=nonces,
     )
 
 

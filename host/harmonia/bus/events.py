@@ -1,8 +1,11 @@
 """Events across nodes (docs/protocol.md 8.5): subscribing, receiving, publishing.
 
 A subscriber asks each peer's built-in `bus.subscribe(topic)`; it asks again when
-the peer joins again or its boot nonce changes, so subscriptions survive a
-publisher's reboot without the application doing anything.
+the peer joins again, its boot nonce changes or its services digest changes (seen
+in its own beacons, or for a node behind a bridge in the bridge's `"rd"`/`"ro"`),
+so subscriptions survive a publisher's reboot, and one refused because the
+service was not there yet is made once it is, without the application doing
+anything. An answer that crosses such a change does not count: it is asked again.
 """
 
 from __future__ import annotations
@@ -111,10 +114,14 @@ class Subscriber:
         self._subs: dict[str, list[Subscription]] = {}
         self._topics: dict[tuple[int, int], str] = {}
         self._confirmed: dict[int, set[str]] = {}
+        self._epoch: dict[int, int] = {}
+        """Per peer, bumped by every join, reboot or change: an answer to a subscribe sent
+        before the bump may predate the change and is not counted."""
         self._tasks: set[asyncio.Task[Any]] = set()
         peers.on_join.append(self._refresh)
         peers.on_reboot.append(self._refresh)
-        peers.on_leave.append(lambda peer: self._confirmed.pop(peer.id, None))
+        peers.on_change.append(self._refresh)
+        peers.on_leave.append(self._forget)
 
     def add(self, topic: str, callback: Callback | None, node: int | None) -> Subscription:
         """Subscribe `callback` (or a queue) to `topic` on `node`, or on every peer."""
@@ -171,8 +178,12 @@ class Subscriber:
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
 
-    def _refresh(self, peer: Peer) -> None:
+    def _forget(self, peer: Peer) -> None:
         self._confirmed.pop(peer.id, None)
+        self._epoch[peer.id] = self._epoch.get(peer.id, 0) + 1
+
+    def _refresh(self, peer: Peer) -> None:
+        self._forget(peer)
         for topic, subs in self._subs.items():
             if any(s.node is None or s.node == peer.id for s in subs):
                 self.spawn(self._subscribe(peer.id, topic))
@@ -181,12 +192,18 @@ class Subscriber:
         for _ in range(SUBSCRIBE_TRIES):
             if topic not in self._subs or peer_id not in self.peers:
                 return
+            epoch = self._epoch.get(peer_id, 0)
             try:
-                await self._call(peer_id, "bus", "subscribe", (topic,), SUBSCRIBE_TIMEOUT)
+                kept = await self._call(peer_id, "bus", "subscribe", (topic,), SUBSCRIBE_TIMEOUT)
             except CallTimeout:
                 continue
             except BusError as exc:  # refused, gone, or this node is stopping
                 log.debug("peer %08x refused %s: %s", peer_id, topic, exc)
+                return
+            if self._epoch.get(peer_id, 0) != epoch:
+                return  # the peer changed while we asked: the refresh that saw it asks again
+            if kept is False:  # no such service there yet: asked again when its digest changes
+                log.debug("peer %08x has no service for %s yet", peer_id, topic)
                 return
             self._confirmed.setdefault(peer_id, set()).add(topic)
             return

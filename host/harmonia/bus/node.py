@@ -91,7 +91,10 @@ class BusNode:
                                    self._bridged_ids, beacon_interval)
         self.discovery.on_sweep.append(self.publisher.sweep)
         self.peer_table.on_join.append(self._learn_name)
+        self.peer_table.on_reboot.append(self._bridged_changed)
+        self.peer_table.on_change.append(self._bridged_changed)
         self._tasks: set[asyncio.Task[None]] = set()
+        self._announcing = False
         self.registry.register("sys", SysService(self), version="1.0")
         self.registry.register("bus", BusService(self), version="1.0")
         self.registry.on_change.append(self.discovery.announce)
@@ -372,6 +375,21 @@ class BusNode:
             return
         if isinstance(info, dict):
             self.peer_table.describe(node_id, info)
+
+    def _bridged_changed(self, peer: Peer) -> None:
+        """A node we bridge changed its digest or boot nonce: beacon at once (8.7), so the
+        nodes that reach it only through us see it in our `"rd"` / `"ro"`."""
+        if not self.bridge or not self._running or self._announcing:
+            return
+        if peer.id not in self._bridged_ids():
+            return
+        self._announcing = True
+        asyncio.get_running_loop().call_soon(self._announce_bridged)
+
+    def _announce_bridged(self) -> None:
+        self._announcing = False
+        if self._running:
+            self.discovery.announce()
 
     def _bridged_ids(self) -> list[int]:
         if not self.bridge:

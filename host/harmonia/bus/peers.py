@@ -1,8 +1,8 @@
 """The peer table: who is on the bus, how to reach them, when they join, reboot, leave.
 
 Fed by beacons (docs/protocol.md 8.3) and by any authenticated traffic; a peer
-silent for `lost_after` seconds is lost. Listeners hear `join`, `reboot` and
-`leave` in the event loop thread.
+silent for `lost_after` seconds is lost. Listeners hear `join`, `reboot`, `change`
+and `leave` in the event loop thread.
 """
 
 from __future__ import annotations
@@ -64,11 +64,15 @@ class BeaconInfo:
     board: str = ""
     version: str = ""
     group: str = ""
-    digest: int = 0
+    digest: int | None = None
     nonce: int | None = None
     port: int | None = None
     probe: bool = False
     reaches: tuple[int, ...] = ()
+    reach_digests: tuple[int | None, ...] = ()
+    """With `reaches`: each node's services digest as the bridge last heard it (`"rd"`)."""
+    reach_nonces: tuple[int | None, ...] = ()
+    """With `reaches`: each node's boot nonce as the bridge last heard it (`"ro"`)."""
 
 
 PeerListener = Callable[[Peer], Any]
@@ -83,7 +87,12 @@ class PeerTable:
         self._peers: dict[int, Peer] = {}
         self.on_join: list[PeerListener] = []
         self.on_reboot: list[PeerListener] = []
+        self.on_change: list[PeerListener] = []
+        """A peer's services digest changed (its own beacon or its bridge's `"rd"`), or a
+        bridge's `"ro"` shows a bridged peer's new boot nonce: subscribe there again (8.5)."""
         self.on_leave: list[PeerListener] = []
+        self._bridged: dict[int, tuple[int | None, int | None]] = {}
+        """Bridged peers' (digest, boot nonce) as their bridge last reported them."""
         self._changed = asyncio.Event()
 
     def __contains__(self, node_id: int) -> bool:
@@ -117,16 +126,27 @@ class PeerTable:
             and peer.nonce is not None
             and info.nonce != peer.nonce
         )
+        changed = (
+            not fresh
+            and not rebooted
+            and info.digest is not None
+            and info.digest != peer.digest
+        )
         peer.name, peer.board, peer.version = info.name, info.board, info.version
-        peer.group, peer.digest, peer.port = info.group, info.digest, info.port
+        peer.group, peer.port = info.group, info.port
+        if info.digest is not None:
+            peer.digest = info.digest
         if info.nonce is not None:
             peer.nonce = info.nonce
         peer.route, peer.via, peer.last_seen = route, None, now
-        self._update_reach(peer, info.reaches, now)
+        self._bridged.pop(src, None)
+        self._update_reach(peer, info, now)
         if fresh:
             self._emit(self.on_join, peer)
         elif rebooted:
             self._emit(self.on_reboot, peer)
+        elif changed:
+            self._emit(self.on_change, peer)
         return peer
 
     def nonce_changed(self, src: int, nonce: int) -> None:
@@ -163,6 +183,7 @@ class PeerTable:
     def remove(self, node_id: int) -> None:
         """Forget a peer (and the nodes it bridged), raising `leave` for each."""
         peer = self._peers.pop(node_id, None)
+        self._bridged.pop(node_id, None)
         if peer is None:
             return
         for other in [p for p in self._peers.values() if p.via == node_id]:
@@ -186,23 +207,54 @@ class PeerTable:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._changed.wait(), timeout)
 
-    def _update_reach(self, bridge: Peer, reaches: tuple[int, ...], now: float) -> None:
+    def _update_reach(self, bridge: Peer, info: BeaconInfo, now: float) -> None:
         old = set(bridge.reaches)
-        bridge.reaches = tuple(r for r in reaches if r not in (self.self_id, bridge.id))
-        for node_id in bridge.reaches:
+        count = len(info.reaches)
+        digests = info.reach_digests if len(info.reach_digests) == count else (None,) * count
+        nonces = info.reach_nonces if len(info.reach_nonces) == count else (None,) * count
+        listed = [
+            (node_id, digests[k], nonces[k])
+            for k, node_id in enumerate(info.reaches)
+            if node_id not in (self.self_id, bridge.id)
+        ]
+        bridge.reaches = tuple(node_id for node_id, _, _ in listed)
+        changed: list[Peer] = []
+        for node_id, digest, nonce in listed:
             known = self._peers.get(node_id)
             if known is not None and known.via is None:
                 continue  # reachable directly; prefer that
             if known is None:
                 known = self._peers[node_id] = Peer(node_id, via=bridge.id, joined=now)
                 known.route, known.last_seen = bridge.route, now
+                if digest is not None:
+                    known.digest = digest
+                known.nonce = nonce
+                self._bridged[node_id] = (digest, nonce)
                 self._emit(self.on_join, known)
-            else:
-                known.via, known.route, known.last_seen = bridge.id, bridge.route, now
+                continue
+            known.via, known.route, known.last_seen = bridge.id, bridge.route, now
+            was_digest, was_nonce = self._bridged.get(node_id, (None, None))
+            again = digest is not None and was_digest is not None and digest != was_digest
+            # a new nonce on the bridge's word only makes us subscribe again: what the node
+            # asked of us is dropped when its own frames show it (on_reboot), never here
+            again = again or (nonce is not None and was_nonce is not None and nonce != was_nonce)
+            if digest is not None:
+                known.digest = digest
+            if known.nonce is None:
+                known.nonce = nonce
+            self._bridged[node_id] = (
+                digest if digest is not None else was_digest,
+                nonce if nonce is not None else was_nonce,
+            )
+            if again:
+                changed.append(known)
         for node_id in old - set(bridge.reaches):
             known = self._peers.get(node_id)
             if known is not None and known.via == bridge.id:
                 self.remove(node_id)
+        for known in changed:
+            if self._peers.get(known.id) is known:
+                self._emit(self.on_change, known)
 
     def _emit(self, listeners: list[PeerListener], peer: Peer) -> None:
         self._changed.set()
