@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import select
-import threading
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,9 +16,10 @@ import pytest
 from harmonia.bus import BusNode, Event, NotAuthorised, SerialLink
 from harmonia.bus.sync import SyncBus
 from harmonia.vboard.hw.client import HardwareClient
+from harmonia.vboard.hw.uartpty import UartPty
 
 if TYPE_CHECKING:
-    from conftest import FwBoard, FwBus
+    from conftest import FwBus
 
 
 def test_host_discovers_three_boards_and_calls_sys_info(fwbus: FwBus) -> None:
@@ -124,48 +123,9 @@ def test_open_mode_host_is_told_it_is_not_authorised(fwbus: FwBus) -> None:
     asyncio.run(main())
 
 
-class UartPty:
-    """A pty whose other end is a virtual board's UART, so the host opens it like a USB port."""
-
-    def __init__(self, board: FwBoard, uart: int, path: Path) -> None:
-        self.client = HardwareClient(board.hub.socket_path)
-        self.uart = uart
-        self.path = path
-        self.master, slave = os.openpty()
-        import tty
-
-        tty.setraw(slave)
-        self.slave = slave
-        path.symlink_to(os.ttyname(slave))
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._pump, daemon=True)
-        self._thread.start()
-
-    def inject(self, data: bytes) -> None:
-        """Bytes arriving at the host's port as if the board had sent them."""
-        os.write(self.master, data)
-
-    def _pump(self) -> None:
-        while not self._stop.is_set():
-            readable, _, _ = select.select([self.master], [], [], 0.002)
-            if readable:
-                self.client.uart_write(self.uart, os.read(self.master, 4096))
-            data = self.client.uart_read(self.uart, -1, timeout=0.005)
-            if data:
-                os.write(self.master, data)
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join(5)
-        self.client.close()
-        os.close(self.master)
-        os.close(self.slave)
-        self.path.unlink()
-
-
 def test_host_calls_a_serial_only_board_over_its_uart(fwbus: FwBus, tmp_path: Path) -> None:
     board = fwbus.board("leaf", radio=False, serial=[{"uart": 1, "baud": 115200}])
-    cable = UartPty(board, 1, tmp_path / "leaf-uart")
+    cable = UartPty(HardwareClient(board.hub.socket_path), 1, tmp_path / "leaf-uart")
     try:
         async def main() -> None:
             host = await BusNode.start("host", address=None, serial=[str(cable.path)],

@@ -12,9 +12,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import select
-import threading
-import tty
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -26,7 +23,6 @@ from harmonia.bus.testing import free_udp_port
 from harmonia.cli import main
 from harmonia.vboard import VirtualBoard
 from harmonia.vboard.board import start_boards
-from harmonia.vboard.hw import HardwareClient
 
 FW = Path(__file__).resolve().parent / "fw"
 MAIN_PY = "import hm.app\nhm.app.main()\n"
@@ -127,32 +123,3 @@ def json_lines(text: str) -> list[Any]:
     return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
-class UartPty:
-    """A pty whose far end is a virtual board's UART: the host opens it as a serial port."""
-
-    def __init__(self, board: VirtualBoard, uart: int, path: Path) -> None:
-        self.client: HardwareClient = board.hardware()
-        self.uart = uart
-        self.path = path
-        self.master, self.slave = os.openpty()
-        tty.setraw(self.slave)
-        path.symlink_to(os.ttyname(self.slave))
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._pump, daemon=True)
-        self._thread.start()
-
-    def _pump(self) -> None:
-        while not self._stop.is_set():
-            if select.select([self.master], [], [], 0.002)[0]:
-                self.client.uart_write(self.uart, os.read(self.master, 4096))
-            data = self.client.uart_read(self.uart, -1, timeout=0.005)
-            if data:
-                os.write(self.master, data)
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join(5)
-        self.client.close()
-        os.close(self.master)
-        os.close(self.slave)
-        self.path.unlink()

@@ -10,10 +10,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import UartPty, VBus, cli
+from conftest import VBus, cli
 
 from harmonia.busops import BadArgument, load_key
 from harmonia.cli import main
+from harmonia.vboard.hw.uartpty import UartPty
 
 COMMANDS = ("discover", "call", "watch", "logs")
 
@@ -75,7 +76,7 @@ def test_a_board_on_a_serial_link(
     vbus: VBus, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     (board,) = vbus.start("leaf", udp=False, serial=[{"uart": 1, "baud": 115200}], wifi=None)
-    cable = UartPty(board, 1, tmp_path / "leaf-uart")
+    cable = UartPty(board.hardware(), 1, tmp_path / "leaf-uart")
     vbus.on_close(cable.close)
     serial = ["--serial", str(cable.path), "--baud", "115200"]
     code, out, err = cli(capsys, vbus.args("discover", "--expect", "1", "--json", *serial))
